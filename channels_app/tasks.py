@@ -1,0 +1,59 @@
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from channels_app import delivery
+from channels_app.base import ChannelAuthError, get_connector
+from channels_app.models import Channel, ChannelStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_SEND_RETRIES = 8
+
+
+@shared_task(bind=True, max_retries=MAX_SEND_RETRIES, autoretry_for=(OperationalError,), retry_backoff=True)
+def deliver_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
+    outcome = delivery.deliver_message(message_id=message_id)
+    if outcome.state != "retry":
+        return outcome.state
+    if self.request.retries >= MAX_SEND_RETRIES:
+        delivery.give_up(message_id=message_id, reason=outcome.reason)
+        return "failed"
+    countdown = outcome.retry_after if outcome.retry_after is not None else min(600, 2 ** (self.request.retries + 1))
+    raise self.retry(countdown=countdown)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def poll_channel(channel_id: int) -> int:
+    channel = Channel.objects.filter(pk=channel_id, status=ChannelStatus.ACTIVE).first()
+    if channel is None:
+        return 0
+    try:
+        return get_connector(channel).poll()
+    except ChannelAuthError as error:
+        delivery.mark_channel_needs_attention(channel=channel, reason=str(error))
+        return 0
+
+
+@shared_task
+def poll_due_channels() -> int:
+    now = timezone.now()
+    count = 0
+    for channel in Channel.objects.filter(status=ChannelStatus.ACTIVE, next_poll_at__lte=now).only(
+        "pk", "poll_interval_seconds", "next_poll_at"
+    ):
+        # The conditional update claims this round, so overlapping beats never poll twice.
+        claimed = Channel.objects.filter(pk=channel.pk, next_poll_at=channel.next_poll_at).update(
+            next_poll_at=now + timezone.timedelta(seconds=channel.poll_interval_seconds), last_polled_at=now
+        )
+        if claimed:
+            poll_channel.delay(channel.pk)
+            count += 1
+    return count
+
+
+@shared_task
+def sweep_stuck_sends() -> int:
+    return delivery.sweep_stuck_sends()

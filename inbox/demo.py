@@ -1,0 +1,137 @@
+"""The demo workspace: teams, one user per role, simulated channels and a month of history.
+
+Seeding is idempotent: every object is found by a natural key before it is made, and historical
+messages carry fixed external ids, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, Team, User
+from channels_app.models import Channel, ChannelKind
+from channels_app.simulated import make_inbound
+from inbox.actions import ingest_message, preview_of
+from inbox.models import Conversation, ConversationEvent, ConversationStatus, DeliveryState, Direction, Message, Priority
+
+DEMO_USERS = [
+    # username, role, password, teams, supervised teams
+    ("admin", Role.ADMIN, "parley-admin", ["Social", "Email"], []),
+    ("supervisor", Role.SUPERVISOR, "parley-supervisor", [], ["Social", "Email"]),
+    ("agent", Role.AGENT, "parley-agent", ["Social", "Email"], []),
+]
+DEMO_CHANNELS = [
+    # name, flavour, team, messages per minute
+    ("Simulated X", "x", "Social", 3.0),
+    ("Simulated Facebook", "facebook", "Social", 2.0),
+    ("Simulated Email", "email", "Email", 1.5),
+]
+HISTORY_CONVERSATIONS = 300
+HISTORY_DAYS = 30
+REPLIES = [
+    "Thanks for reaching out! I've checked and your order is on its way.",
+    "Sorry about that. I've sent a replacement, you'll get tracking details shortly.",
+    "Good question! Yes, it works with the older charger too.",
+    "I've refunded the duplicate charge; it shows in 3-5 days.",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    password: str
+
+
+def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list[DemoLogin]:
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in ("Social", "Email")}
+    logins = []
+    for username, role, password, member_of, supervises in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"role": role, "first_name": username.capitalize()}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+            user.teams.set([teams[t] for t in member_of])
+            user.supervised_teams.set([teams[t] for t in supervises])
+        logins.append(DemoLogin(username=username, role=role, password=password))
+    channels = []
+    for name, flavor, team, rate in DEMO_CHANNELS:
+        channel, _ = Channel.objects.get_or_create(
+            name=name,
+            kind=ChannelKind.SIMULATED,
+            defaults={"team": teams[team], "config": {"flavor": flavor, "rate_per_minute": rate}, "poll_interval_seconds": 5},
+        )
+        channels.append(channel)
+    from sla.demo import seed_sla
+
+    seed_sla()
+    _seed_history(channels=channels, count=history, seed=seed)
+    return logins
+
+
+def _seed_history(*, channels: list[Channel], count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    agent = User.objects.get(username="agent")
+    now = timezone.now()
+    # Anchor history to whole hours so the second run produces the same external ids and times.
+    anchor = now.replace(minute=0, second=0, microsecond=0)
+    for n in range(count):
+        channel = channels[n % len(channels)]
+        at = anchor - timedelta(minutes=rng.randrange(60, HISTORY_DAYS * 24 * 60))
+        inbound = make_inbound(channel=channel, rng=rng, external_id=f"seed-{channel.pk}-{n}", at=at)
+        reply_after = timedelta(minutes=rng.choice([4, 12, 25, 40, 75, 150, 400]))
+        resolve = rng.random() < 0.85
+        priority = rng.choice([Priority.NORMAL] * 6 + [Priority.HIGH, Priority.URGENT, Priority.LOW])
+        reply_text = rng.choice(REPLIES)
+        result = ingest_message(inbound=inbound)
+        if not result.created or not result.conversation_created:
+            continue
+        _backdate(result.conversation_id, at=at, priority=priority)
+        if at + reply_after < now:
+            _historical_reply(result.conversation_id, agent=agent, at=at + reply_after, text=reply_text)
+            if resolve:
+                _historical_resolve(result.conversation_id, agent=agent, at=at + reply_after + timedelta(minutes=30))
+
+
+@transaction.atomic
+def _backdate(conversation_id: int, *, at, priority: str) -> None:  # type: ignore[no-untyped-def]
+    Conversation.objects.filter(pk=conversation_id).update(created_at=at, priority=priority)
+    ConversationEvent.objects.filter(conversation_id=conversation_id).update(created_at=at)
+    Message.objects.filter(conversation_id=conversation_id).update(received_time=at)
+
+
+@transaction.atomic
+def _historical_reply(conversation_id: int, *, agent: User, at, text: str) -> None:  # type: ignore[no-untyped-def]
+    conversation = Conversation.objects.get(pk=conversation_id)
+    Message.objects.create(
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        direction=Direction.OUT,
+        author_user=agent,
+        external_id=f"seed-out-{conversation_id}",
+        text=text,
+        visibility=conversation.visibility,
+        platform_time=at,
+        received_time=at,
+        starts_sla=False,
+        delivery_state=DeliveryState.DELIVERED,
+    )
+    Conversation.objects.filter(pk=conversation_id).update(
+        assignee=agent, last_outbound_at=at, waiting_since=None, last_message_preview=preview_of(text)
+    )
+    ConversationEvent.objects.create(conversation=conversation, kind="reply", actor=agent, data={}, created_at=at)
+
+
+@transaction.atomic
+def _historical_resolve(conversation_id: int, *, agent: User, at) -> None:  # type: ignore[no-untyped-def]
+    Conversation.objects.filter(pk=conversation_id).update(status=ConversationStatus.RESOLVED, resolved_at=at)
+    ConversationEvent.objects.create(
+        conversation_id=conversation_id, kind="status", actor=agent, data={"from": "open", "to": "resolved"}, created_at=at
+    )

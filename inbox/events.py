@@ -1,0 +1,45 @@
+"""Pushes to browsers: small events to a team's group after commit; consumers render fresh rows."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def team_group(team_id: int) -> str:
+    return f"team-{team_id}"
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation-{conversation_id}"
+
+
+def _send(group: str, event: dict[str, object]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        # A push is a courtesy to open browsers; the database already holds the truth and the
+        # page catches up on reconnect, so a Redis hiccup must not fail the write that caused it.
+        logger.warning("push failed", extra={"group": group}, exc_info=True)
+
+
+def push_conversation_changed(*, conversation_id: int, team_id: int, reason: str) -> None:
+    """After commit, tell the team's browsers that a conversation changed."""
+
+    def send() -> None:
+        event = {"type": "conversation.changed", "conversation_id": conversation_id, "reason": reason}
+        _send(team_group(team_id), event)
+        _send(conversation_group(conversation_id), event)
+
+    transaction.on_commit(send)
+
+
+def push_to_conversation(*, conversation_id: int, event: dict[str, object]) -> None:
+    """Presence and typing: ephemeral, nothing stored, so no transaction to wait for."""
+    _send(conversation_group(conversation_id), event)

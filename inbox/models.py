@@ -1,0 +1,178 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private"
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name or f"Customer {self.pk}"
+
+
+class Identity(models.Model):
+    """One account of a customer on one platform (an X user, a Facebook PSID, an email address)."""
+
+    kind = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=255)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    handle = models.CharField(max_length=255, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    profile_url = models.URLField(max_length=500, blank=True)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    follower_count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "external_id"], name="identity_unique_account")
+        ]
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return self.handle or self.display_name or self.external_id
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class SlaState(models.TextChoices):
+    NONE = "none", "No clock"
+    OK = "ok", "On track"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+
+
+class Conversation(models.Model):
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.PROTECT, related_name="conversations")
+    # Denormalised from the channel so team scoping and the queue index need no join.
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="conversations")
+    thread_key = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned"
+    )
+    subject = models.CharField(max_length=500, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    # Start of the customer's current unanswered wait (wall clock); null when nothing is unanswered.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # SLA state as the scorer last left it; the queue orders on these.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warning_at = models.DateTimeField(null=True, blank=True)
+    sla_state = models.CharField(max_length=10, choices=SlaState.choices, default=SlaState.NONE)
+    # 0 when breached so "breached first" is a plain ascending sort in the queue index.
+    sla_rank = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "thread_key", "-created_at"], name="conv_thread"),
+            models.Index(
+                fields=["team", "status", "sla_rank", "sla_due_at", "waiting_since", "id"], name="conv_queue"
+            ),
+            models.Index(fields=["assignee", "status"], name="conv_assignee"),
+            models.Index(fields=["customer", "-created_at"], name="conv_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.pk}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Inbound"
+    OUT = "out", "Outbound"
+
+
+class MessageKind(models.TextChoices):
+    MESSAGE = "message", "Message"
+    NOTE = "note", "Internal note"
+
+
+class DeliveryState(models.TextChoices):
+    NONE = "", "—"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    # The platform's id; empty for outbound messages until the platform returns one.
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    author_identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL)
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)  # sanitized with nh3 before it is stored
+    attachments = models.JSONField(default=list, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    platform_time = models.DateTimeField()
+    received_time = models.DateTimeField()
+    # An inbound message that needs no answer (auto-reply, echo of a brand post) starts no SLA clock.
+    starts_sla = models.BooleanField(default=True)
+    delivery_state = models.CharField(max_length=10, choices=DeliveryState.choices, default="", blank=True)
+    delivery_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    # Set by the composer so a double click or a reloaded form never creates a second reply.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Channel-specific reply options (a public note when going private, a subject, a recipient).
+    send_options = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_unique_external_id",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "platform_time", "id"], name="msg_thread")]
+        ordering = ["platform_time", "id"]
+
+
+class ConversationEvent(models.Model):
+    """The audit trail: who did what to a conversation, and when."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

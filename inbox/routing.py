@@ -1,0 +1,8 @@
+from django.urls import path
+
+from inbox import consumers
+
+websocket_urlpatterns = [
+    path("ws/queue/", consumers.QueueConsumer.as_asgi()),
+    path("ws/conversations/<int:conversation_id>/", consumers.ConversationConsumer.as_asgi()),
+]
