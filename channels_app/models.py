@@ -54,3 +54,16 @@ class Channel(models.Model):
 
     def config_value(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)
+
+
+class WebhookEvent(models.Model):
+    """A verified webhook body, stored before any work so a lost task never loses the event."""
+
+    source = models.CharField(max_length=20)  # "x", "facebook"
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "received_at"], name="webhook_unprocessed")]

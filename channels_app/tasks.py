@@ -57,3 +57,10 @@ def poll_due_channels() -> int:
 @shared_task
 def sweep_stuck_sends() -> int:
     return delivery.sweep_stuck_sends()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def process_webhook_event(event_id: int) -> int:
+    from channels_app.webhooks import process_event
+
+    return process_event(event_id=event_id)
