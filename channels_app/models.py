@@ -67,3 +67,17 @@ class WebhookEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["processed_at", "received_at"], name="webhook_unprocessed")]
+
+
+class QuarantinedMail(models.Model):
+    """A mail that could not be turned into a message: kept whole, shown to admins, reprocessable."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="quarantine")
+    raw = models.BinaryField()
+    error = models.TextField()
+    uid = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    reprocessed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]

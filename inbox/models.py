@@ -176,3 +176,20 @@ class ConversationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+def _attachment_path(instance: "StoredAttachment", filename: str) -> str:
+    return f"attachments/{instance.channel_id}/{filename}"
+
+
+class StoredAttachment(models.Model):
+    """Bytes we keep for a message (email attachments, inline images); served only as downloads."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="stored_files")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, blank=True)
+    content_id = models.CharField(max_length=255, blank=True)  # for inline images (cid:)
+    size = models.PositiveIntegerField()
+    file = models.FileField(upload_to=_attachment_path)
+    created_at = models.DateTimeField(auto_now_add=True)
