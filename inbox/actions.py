@@ -304,6 +304,23 @@ def send_reply(
                 conversation=conversation, kind="reply", actor=author, data={"message_id": message.pk, "visibility": visibility}, at=now
             )
             _enqueue_delivery(message.pk)
+            public_note = (options or {}).get("public_note", "").strip()
+            if visibility == Visibility.PRIVATE and conversation.visibility == Visibility.PUBLIC and public_note:
+                # Taking a public matter private: a short public answer says where it continues.
+                note = Message.objects.create(
+                    conversation=conversation,
+                    channel_id=conversation.channel_id,
+                    direction=Direction.OUT,
+                    author_user=author,
+                    text=public_note,
+                    visibility=Visibility.PUBLIC,
+                    platform_time=now,
+                    received_time=now,
+                    starts_sla=False,
+                    delivery_state=DeliveryState.QUEUED,
+                    idempotency_key=f"{idempotency_key}:public-note"[:64],
+                )
+                _enqueue_delivery(note.pk)
             _conversation_changed(conversation, "message")
     except IntegrityError:
         # The same composer submitted twice at once; the first one's row is the reply.

@@ -291,10 +291,9 @@ class BusinessCalendar:
             return 0
         probe = instant - 2 * _DAY_US
         offset = self._offset_at(probe)
-        # Accepting k weeks needs equal offsets up to probe + (k + 1) weeks, i.e. a few
-        # days past the window on both sides.
-        if self._offset_at(probe + _WEEK_US) != offset:
-            return 0
+        # Accepting k weeks needs equal offsets up to probe + (k + 1) weeks, i.e. from two
+        # days before the window to days past it: a change just before the window still
+        # moves where repeated wall times inside it land.
         weeks = 0
         while weeks < limit and self._offset_at(probe + (weeks + 2) * _WEEK_US) == offset:
             weeks += 1

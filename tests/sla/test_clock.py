@@ -35,9 +35,12 @@ MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 WEEKDAYS_8_17 = {day: [(time(8), time(17))] for day in range(5)}
 
-fast = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# database=None: no .hypothesis directory in the shared tree; failures print a reproducer.
+fast = settings(
+    max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 oracle_settings = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -421,6 +424,17 @@ def test_opening_at_a_repeated_time_uses_its_first_occurrence() -> None:
 
     # then: opens at 02:30 CEST (first pass), closes 03:30 CET: two real hours
     assert spans == [(utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 2, 30))]
+
+
+def test_interval_swallowed_by_the_spring_gap_stays_closed() -> None:
+    # given: 02:30 normalizes to 03:30 CEST, after the 03:15 close
+    calendar = BusinessCalendar("Europe/Stockholm", {6: [(time(2, 30), time(3, 15))]})
+
+    # when
+    spans = next_openings(utc(2026, 3, 28), calendar, 1)
+
+    # then: skips 2026-03-29 and opens the following Sunday
+    assert spans == [(utc(2026, 4, 5, 0, 30), utc(2026, 4, 5, 1, 15))]
 
 
 # --- examples: interval shapes and holidays -----------------------------------------------
