@@ -17,6 +17,7 @@ from accounts.models import Role, Team, User
 from channels_app.models import Channel, ChannelKind
 from channels_app.simulated import make_inbound
 from inbox.actions import ingest_message, preview_of
+from sla.models import SlaEvent
 from inbox.models import Conversation, ConversationEvent, ConversationStatus, DeliveryState, Direction, Message, Priority
 
 DEMO_USERS = [
@@ -72,14 +73,24 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
     from sla.demo import seed_sla
 
     seed_sla()
-    _seed_history(channels=channels, count=history, seed=seed)
+    seeded = _seed_history(channels=channels, count=history, seed=seed)
+    if seeded:
+        from sla.scoring import score_all
+
+        # History is written backdated, behind the scorer's back: the scores taken while it was
+        # half written are wrong, so drop them and score the finished history once.
+        SlaEvent.objects.filter(conversation_id__in=seeded).delete()
+        ConversationEvent.objects.filter(conversation_id__in=seeded, kind__startswith="sla_").delete()
+        Conversation.objects.filter(pk__in=seeded).update(sla_state="none", sla_rank=1)
+        score_all()
     return logins
 
 
-def _seed_history(*, channels: list[Channel], count: int, seed: int) -> None:
+def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int]:
     rng = random.Random(seed)
     agent = User.objects.get(username="agent")
     now = timezone.now()
+    created = []
     # Anchor history to whole hours so the second run produces the same external ids and times.
     anchor = now.replace(minute=0, second=0, microsecond=0)
     for n in range(count):
@@ -93,11 +104,13 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> None:
         result = ingest_message(inbound=inbound)
         if not result.created or not result.conversation_created:
             continue
+        created.append(result.conversation_id)
         _backdate(result.conversation_id, at=at, priority=priority)
         if at + reply_after < now:
             _historical_reply(result.conversation_id, agent=agent, at=at + reply_after, text=reply_text)
             if resolve:
                 _historical_resolve(result.conversation_id, agent=agent, at=at + reply_after + timedelta(minutes=30))
+    return created
 
 
 @transaction.atomic

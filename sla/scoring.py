@@ -1,9 +1,267 @@
-from datetime import datetime
+"""Scoring conversations against SLA policies and flagging warnings and breaches on time.
+
+evaluate_conversation() replays the conversation (sla/evaluation.py) and stores the result: each
+running clock's due time on SlaClock, the earliest due and its warning on the conversation (the
+queue's index), one SlaEvent per clock outcome. detect_due() is driven every second by beat: it
+takes the conversations whose next flag instant has come, FOR UPDATE SKIP LOCKED, so several
+workers share the work and nothing is flagged twice or before its instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from inbox import events
+from inbox.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageKind,
+    SlaState,
+)
+from sla.calendars import to_clock
+from sla.evaluation import AGENT, CUSTOMER, OPEN, PENDING, RESOLVED, Entry, Evaluation, Targets, evaluate
+from sla.models import SlaClock, SlaEvent, SlaPolicy
+
+logger = logging.getLogger(__name__)
+
+DETECT_BATCH = 200
+STATE_RANK = {SlaState.BREACHED: 0}
 
 
-def evaluate_conversation(*, conversation_id: int, now: datetime) -> None:
-    return None
+def match_policy(*, conversation: Conversation, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The most specific policy whose every set field matches; a policy with none set is the default."""
+    if policies is None:
+        policies = list(SlaPolicy.objects.select_related("calendar"))
+    facts = {
+        "channel_kind": conversation.channel.flavor,
+        "visibility": conversation.visibility,
+        "priority": conversation.priority,
+    }
+    candidates = [
+        p
+        for p in policies
+        if all(not getattr(p, name) or getattr(p, name) == value for name, value in facts.items())
+        and (p.team_id is None or p.team_id == conversation.team_id)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda p: (p.specificity, bool(p.priority), bool(p.channel_kind), -p.pk))
 
 
-def detect_due(*, now: datetime) -> int:
-    return 0
+def targets_of(policy: SlaPolicy) -> Targets:
+    def minutes(value: int | None) -> timedelta | None:
+        return timedelta(minutes=value) if value else None
+
+    return Targets(
+        first_response=minutes(policy.first_response_minutes),
+        next_response=minutes(policy.next_response_minutes),
+        resolution=minutes(policy.resolution_minutes),
+        warning_percent=policy.warning_percent,
+        warning_before=minutes(policy.warning_minutes_before),
+    )
+
+
+def build_timeline(*, conversation: Conversation) -> list[Entry]:
+    timeline: list[Entry] = []
+    messages = Message.objects.filter(conversation=conversation, kind=MessageKind.MESSAGE).values_list(
+        "direction", "starts_sla", "delivery_state", "platform_time"
+    )
+    for direction, starts_sla, delivery_state, at in messages:
+        if direction == Direction.IN and starts_sla:
+            timeline.append(Entry(at=at, kind=CUSTOMER))
+        elif direction == Direction.OUT and delivery_state != DeliveryState.FAILED:
+            timeline.append(Entry(at=at, kind=AGENT))
+    for kind, data, at in ConversationEvent.objects.filter(
+        conversation=conversation, kind__in=("status", "reopened")
+    ).values_list("kind", "data", "created_at"):
+        to = data.get("to", OPEN) if kind == "status" else OPEN
+        if to in (PENDING, OPEN, RESOLVED):
+            timeline.append(Entry(at=at, kind=to))
+    return timeline
+
+
+def evaluate_conversation(*, conversation_id: int, now: datetime) -> Evaluation | None:
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("channel")
+            .filter(pk=conversation_id)
+            .first()
+        )
+        if conversation is None:
+            return None  # deleted after the task was queued: nothing to score
+        return _evaluate_locked(conversation, now=now, policies=None)
+
+
+def _evaluate_locked(conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None) -> Evaluation | None:
+    policy = match_policy(conversation=conversation, policies=policies)
+    clock_row = SlaClock.objects.filter(conversation=conversation).first() or SlaClock(conversation=conversation)
+    if policy is None:
+        evaluation = None
+    else:
+        evaluation = evaluate(
+            timeline=build_timeline(conversation=conversation),
+            targets=targets_of(policy),
+            calendar=to_clock(policy.calendar, today=now.date()),
+            now=now,
+        )
+    _store(conversation, clock_row, policy, evaluation, now=now)
+    return evaluation
+
+
+def _store(
+    conversation: Conversation, clock_row: SlaClock, policy: SlaPolicy | None, evaluation: Evaluation | None,
+    *, now: datetime,
+) -> None:
+    running = {r.metric: r for r in evaluation.running} if evaluation else {}
+    clock_row.policy = policy
+    clock_row.cycle = evaluation.cycle if evaluation else 0
+    clock_row.paused = evaluation.paused if evaluation else False
+    for metric in ("first_response", "next_response", "resolution"):
+        r = running.get(metric)
+        setattr(clock_row, f"{metric}_due_at", r.due_at if r else None)
+        setattr(clock_row, f"{metric}_started_at", r.started_at if r else None)
+    clock_row.next_flag_at = evaluation.next_flag_at if evaluation else None
+    clock_row.evaluated_at = now
+    clock_row.save()
+
+    if conversation.status == ConversationStatus.RESOLVED or evaluation is None:
+        state, due_at, warning_at = SlaState.NONE, None, None
+    else:
+        state, due_at, warning_at = SlaState(evaluation.state), evaluation.due_at, evaluation.warning_at
+    previous_state = conversation.sla_state
+    changed = (conversation.sla_state, conversation.sla_due_at, conversation.sla_warning_at) != (state, due_at, warning_at)
+    if changed:
+        conversation.sla_state, conversation.sla_due_at, conversation.sla_warning_at = state, due_at, warning_at
+        conversation.sla_rank = STATE_RANK.get(state, 1)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            sla_state=state, sla_due_at=due_at, sla_warning_at=warning_at, sla_rank=conversation.sla_rank
+        )
+    if state != previous_state and state == SlaState.AT_RISK and warning_at is not None:
+        # Breaches are recorded with their outcome below; a warning has no outcome row of its own.
+        ConversationEvent.objects.create(
+            conversation=conversation,
+            kind="sla_at_risk",
+            data={"instant": warning_at.isoformat(), "flagged_at": now.isoformat()},
+            created_at=now,
+        )
+    if evaluation is not None:
+        _record_outcomes(conversation, policy, evaluation, now=now)
+    if changed:
+        events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
+
+
+def _record_outcomes(conversation: Conversation, policy: SlaPolicy | None, evaluation: Evaluation, *, now: datetime) -> None:
+    existing = {
+        (e.metric, e.cycle, e.sequence): e
+        for e in SlaEvent.objects.filter(conversation=conversation)
+    }
+    for outcome in evaluation.outcomes:
+        key = (outcome.metric, outcome.cycle, outcome.sequence)
+        row = existing.get(key)
+        if row is None:
+            # A clock's outcome is written once; the unique constraint backs this up under races.
+            SlaEvent.objects.bulk_create(
+                [
+                    SlaEvent(
+                        conversation=conversation, team_id=conversation.team_id, channel_kind=conversation.channel.flavor,
+                        policy=policy, metric=outcome.metric, cycle=outcome.cycle, sequence=outcome.sequence,
+                        outcome=outcome.outcome, started_at=outcome.started_at, due_at=outcome.due_at,
+                        happened_at=outcome.happened_at, responded_at=outcome.responded_at,
+                        business_seconds=outcome.business_seconds, wall_seconds=outcome.wall_seconds,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+            ConversationEvent.objects.create(
+                conversation=conversation,
+                kind=f"sla_{outcome.outcome}",
+                data={
+                    "metric": outcome.metric,
+                    "cycle": outcome.cycle,
+                    "instant": outcome.happened_at.isoformat(),
+                    "flagged_at": now.isoformat(),
+                },
+                created_at=now,
+            )
+        elif row.responded_at is None and outcome.responded_at is not None:
+            # A breached clock whose reply finally came: keep the breach, add how long it really took.
+            SlaEvent.objects.filter(pk=row.pk).update(
+                responded_at=outcome.responded_at,
+                business_seconds=outcome.business_seconds,
+                wall_seconds=outcome.wall_seconds,
+            )
+
+
+def detect_due(*, now: datetime | None = None, budget_seconds: float = 0.0) -> int:
+    """Flag every conversation whose warning or breach instant has come.
+
+    With a budget, keep watching until it is spent, sleeping until the next instant that falls inside
+    it: a beat tick every second then flags within milliseconds instead of up to a second late.
+    """
+    flagged = 0
+    started = _time.monotonic()
+    while True:
+        current = now or timezone.now()
+        flagged += _detect_batch(current)
+        remaining = budget_seconds - (_time.monotonic() - started)
+        if now is not None or remaining <= 0:
+            return flagged
+        upcoming = (
+            SlaClock.objects.filter(next_flag_at__gt=current).order_by("next_flag_at").values_list("next_flag_at", flat=True).first()
+        )
+        if upcoming is None:
+            return flagged
+        wait = (upcoming - timezone.now()).total_seconds()
+        if wait > remaining:
+            return flagged
+        _time.sleep(max(0.0, wait) + 0.002)
+
+
+def _detect_batch(now: datetime) -> int:
+    policies = list(SlaPolicy.objects.select_related("calendar"))
+    total = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Conversation.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("channel")
+                .filter(sla_clock__next_flag_at__lte=now)
+                .order_by("sla_clock__next_flag_at")[:DETECT_BATCH]
+            )
+            for conversation in due:
+                _evaluate_locked(conversation, now=now, policies=policies)
+        total += len(due)
+        if len(due) < DETECT_BATCH:
+            return total
+
+
+def rescore_open(*, policy_id: int | None = None, calendar_id: int | None = None, now: datetime | None = None) -> int:
+    """After a policy or calendar edit: rescore every open or pending conversation it may touch."""
+    now = now or timezone.now()
+    ids = Conversation.objects.exclude(status=ConversationStatus.RESOLVED).values_list("pk", flat=True)
+    count = 0
+    for conversation_id in ids.iterator(chunk_size=500):
+        evaluate_conversation(conversation_id=conversation_id, now=now)
+        count += 1
+    logger.info("rescored", extra={"policy_id": policy_id, "calendar_id": calendar_id, "count": count})
+    return count
+
+
+def score_all(*, now: datetime | None = None) -> int:
+    """Score every conversation, resolved ones too (their outcomes feed the dashboards)."""
+    now = now or timezone.now()
+    count = 0
+    for conversation_id in Conversation.objects.values_list("pk", flat=True).iterator(chunk_size=500):
+        evaluate_conversation(conversation_id=conversation_id, now=now)
+        count += 1
+    return count

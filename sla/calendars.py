@@ -1,0 +1,49 @@
+"""From calendar rows to the pure clock's BusinessCalendar, with public holidays expanded."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import holidays as holidays_lib
+
+from sla import clock
+from sla.models import BusinessCalendar
+
+HOLIDAY_YEARS_BACK, HOLIDAY_YEARS_AHEAD = 2, 3
+
+
+def public_holidays(*, country: str, subdivision: str = "", years: range) -> dict[date, str]:
+    if not country:
+        return {}
+    found = holidays_lib.country_holidays(country, subdiv=subdivision or None, years=years)
+    return dict(found.items())
+
+
+def to_clock(calendar: BusinessCalendar, *, today: date) -> clock.BusinessCalendar:
+    custom = tuple(calendar.custom_holidays.values_list("date", flat=True))
+    return _to_clock(
+        calendar.pk, calendar.updated_at, calendar.timezone, calendar.always_open,
+        _freeze_hours(calendar), calendar.holiday_country, calendar.holiday_subdivision, custom, today.year,
+    )
+
+
+def _freeze_hours(calendar: BusinessCalendar) -> tuple[tuple[int, tuple[tuple[str, str], ...]], ...]:
+    return tuple(sorted((int(day), tuple(tuple(s) for s in spans)) for day, spans in (calendar.weekly_hours or {}).items()))
+
+
+@lru_cache(maxsize=256)
+def _to_clock(
+    pk: int, updated_at: object, timezone: str, always_open: bool,
+    hours: tuple[tuple[int, tuple[tuple[str, str], ...]], ...], country: str, subdivision: str,
+    custom: tuple[date, ...], year: int,
+) -> clock.BusinessCalendar:
+    # Keyed on updated_at (and the custom dates), so an edited calendar is rebuilt, not reused.
+    if always_open:
+        return clock.BusinessCalendar.always_open(timezone)
+    from datetime import time
+
+    weekly = {day: [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in spans] for day, spans in hours}
+    years = range(year - HOLIDAY_YEARS_BACK, year + HOLIDAY_YEARS_AHEAD + 1)
+    closed = set(public_holidays(country=country, subdivision=subdivision, years=years)) | set(custom)
+    return clock.BusinessCalendar(timezone, weekly, frozenset(closed))
