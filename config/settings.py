@@ -125,6 +125,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-detect-due": {"task": "sla.tasks.detect_due_flags", "schedule": 1.0},
     "channels-poll-due": {"task": "channels_app.tasks.poll_due_channels", "schedule": 5.0},
     "channels-sweep-stuck-sends": {"task": "channels_app.tasks.sweep_stuck_sends", "schedule": 60.0},
+    "inbox-sweep-unscored": {"task": "inbox.tasks.sweep_unscored", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -57,12 +57,15 @@ def preview_of(text: str) -> str:
 
 
 def _conversation_changed(conversation: Conversation, reason: str) -> None:
-    """After commit: rescore the SLA and tell the team's browsers."""
-    from sla.tasks import evaluate_conversation_sla
+    """After commit, the worker rescores the SLA, pushes the fresh row to the team and auto-assigns."""
+    from inbox.changes import announce
 
-    conversation_id = conversation.pk
-    transaction.on_commit(lambda: evaluate_conversation_sla.delay(conversation_id))
-    events.push_conversation_changed(conversation_id=conversation_id, team_id=conversation.team_id, reason=reason)
+    conversation_id, team_id = conversation.pk, conversation.team_id
+    transaction.on_commit(lambda: announce(conversation_id=conversation_id, team_id=team_id, reason=reason))
+
+
+# Changes after which automatic assignment looks for free capacity or new work (issue 5).
+AUTO_ASSIGN_REASONS = ("new_conversation", "status", "assigned")
 
 
 def record_event(
@@ -151,50 +154,47 @@ def ingest_message(*, inbound: InboundMessage) -> IngestResult:
         return IngestResult(created=False, message_id=existing[0], conversation_id=existing[1])
 
 
-def _ingest(inbound: InboundMessage) -> IngestResult:
-    existing = (
-        Message.objects.filter(channel_id=inbound.channel_id, external_id=inbound.external_id)
-        .values_list("pk", "conversation_id")
-        .first()
-    )
-    if existing is not None:
-        return IngestResult(created=False, message_id=existing[0], conversation_id=existing[1])
-    channel = Channel.objects.only("pk", "team_id", "kind", "config").get(pk=inbound.channel_id)
-    lock_thread(channel_id=channel.pk, thread_key=inbound.thread_key)
-    now = timezone.now()
-    inbound_dir = inbound.direction == Direction.IN
-    conversation = (
-        Conversation.objects.select_for_update(no_key=True)
-        .filter(channel_id=channel.pk, thread_key=inbound.thread_key)
+def _latest_conversation(inbound: InboundMessage) -> Conversation | None:
+    return (
+        Conversation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("identity")
+        .filter(channel_id=inbound.channel_id, thread_key=inbound.thread_key)
         .order_by("-created_at", "-id")
         .first()
     )
-    if not inbound_dir:
-        # The brand's own post (an echo, or typed in another tool): part of an existing thread only.
-        if conversation is None:
-            return IngestResult(created=False)
-        message = _create_message(inbound, channel, conversation, identity=None, now=now)
-        conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, inbound.platform_time]))
-        conversation.waiting_since = None
-        conversation.save(update_fields=["last_outbound_at", "waiting_since", "updated_at"])
-        record_event(conversation=conversation, kind="outbound_elsewhere", data={"message_id": message.pk}, at=now)
-        _conversation_changed(conversation, "message")
-        return IngestResult(created=True, message_id=message.pk, conversation_id=conversation.pk)
 
-    identity = resolve_identity(author=inbound.author)
-    created_conversation = False
-    reopen_window = timedelta(days=settings.PARLEY_REOPEN_WINDOW_DAYS)
-    if conversation is not None and conversation.status == ConversationStatus.RESOLVED:
-        if conversation.resolved_at is not None and now - conversation.resolved_at <= reopen_window:
-            conversation.status = ConversationStatus.OPEN
-            conversation.resolved_at = None
-            record_event(conversation=conversation, kind="reopened", data={"by": "customer"}, at=now)
-        else:
-            conversation = None
+
+def _needs_new_conversation(conversation: Conversation | None, now: datetime) -> bool:
     if conversation is None:
+        return True
+    if conversation.status != ConversationStatus.RESOLVED:
+        return False
+    window = timedelta(days=settings.PARLEY_REOPEN_WINDOW_DAYS)
+    return conversation.resolved_at is None or now - conversation.resolved_at > window
+
+
+def _ingest(inbound: InboundMessage) -> IngestResult:
+    # No "already stored?" query: the unique (channel, external id) constraint on the message
+    # insert decides, and a duplicate rolls the whole transaction back (see ingest_message). The
+    # common path is then four statements: lock the thread's conversation, find the author,
+    # insert the message, update the conversation.
+    now = timezone.now()
+    conversation = _latest_conversation(inbound)
+    if inbound.direction != Direction.IN:
+        return _ingest_outbound(inbound, conversation, now=now)
+    needs_new = _needs_new_conversation(conversation, now)
+    if needs_new:
+        # Creating: serialise with any concurrent ingest of the same thread, then look again.
+        lock_thread(channel_id=inbound.channel_id, thread_key=inbound.thread_key)
+        conversation = _latest_conversation(inbound)
+        needs_new = _needs_new_conversation(conversation, now)
+    identity = _thread_identity(conversation, inbound.author) or resolve_identity(author=inbound.author)
+    fields = ["last_inbound_at", "waiting_since", "last_message_preview", "updated_at"]
+    if needs_new:
+        team_id, channel_name = Channel.objects.values_list("team_id", "name").get(pk=inbound.channel_id)
         conversation = Conversation.objects.create(
-            channel_id=channel.pk,
-            team_id=channel.team_id,
+            channel_id=inbound.channel_id,
+            team_id=team_id,
             customer_id=identity.customer_id,
             identity=identity,
             thread_key=inbound.thread_key,
@@ -202,37 +202,62 @@ def _ingest(inbound: InboundMessage) -> IngestResult:
             visibility=inbound.visibility,
             created_at=now,
         )
-        created_conversation = True
-        record_event(conversation=conversation, kind="created", data={"channel": channel.name}, at=now)
+        record_event(conversation=conversation, kind="created", data={"channel": channel_name}, at=now)
+    elif conversation.status == ConversationStatus.RESOLVED:
+        conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
+        fields += ["status", "resolved_at"]
+        record_event(conversation=conversation, kind="reopened", data={"by": "customer", "to": "open"}, at=now)
     elif conversation.status == ConversationStatus.PENDING and inbound.starts_sla:
         conversation.status = ConversationStatus.OPEN
-        record_event(conversation=conversation, kind="status", data={"from": "pending", "to": "open", "by": "customer"}, at=now)
-
-    message = _create_message(inbound, channel, conversation, identity=identity, now=now)
+        fields.append("status")
+        record_event(
+            conversation=conversation, kind="status", data={"from": "pending", "to": "open", "by": "customer"}, at=now
+        )
+    assert conversation is not None
+    message = _create_message(inbound, conversation, identity=identity, now=now)
     conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, inbound.platform_time]))
     if inbound.starts_sla and conversation.waiting_since is None:
         conversation.waiting_since = inbound.platform_time
     conversation.last_message_preview = preview_of(inbound.text) or "(attachment)"
-    if not created_conversation:
-        conversation.save(
-            update_fields=["status", "resolved_at", "last_inbound_at", "waiting_since", "last_message_preview", "updated_at"]
-        )
-    else:
-        conversation.save(update_fields=["last_inbound_at", "waiting_since", "last_message_preview", "updated_at"])
-    if not created_conversation:
-        record_event(conversation=conversation, kind="message_in", data={"message_id": message.pk}, at=now)
-    _conversation_changed(conversation, "new_conversation" if created_conversation else "message")
+    conversation.save(update_fields=fields)
+    _conversation_changed(conversation, "new_conversation" if needs_new else "message")
     return IngestResult(
-        created=True, message_id=message.pk, conversation_id=conversation.pk, conversation_created=created_conversation
+        created=True, message_id=message.pk, conversation_id=conversation.pk, conversation_created=needs_new
     )
 
 
+def _thread_identity(conversation: Conversation | None, author: AuthorIdentity) -> Identity | None:
+    """The thread's own customer writing again (the usual case) needs no identity lookup."""
+    if conversation is None:
+        return None
+    identity = conversation.identity
+    if (identity.kind, identity.external_id) != (author.kind, author.external_id):
+        return None
+    changed = _refresh_identity(identity, author)
+    if changed:
+        identity.save(update_fields=changed)
+    return identity
+
+
+def _ingest_outbound(inbound: InboundMessage, conversation: Conversation | None, *, now: datetime) -> IngestResult:
+    """The brand's own post (an echo, or typed in another tool): part of an existing thread only."""
+    if conversation is None:
+        return IngestResult(created=False)
+    message = _create_message(inbound, conversation, identity=None, now=now)
+    conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, inbound.platform_time]))
+    conversation.waiting_since = None
+    conversation.save(update_fields=["last_outbound_at", "waiting_since", "updated_at"])
+    record_event(conversation=conversation, kind="outbound_elsewhere", data={"message_id": message.pk}, at=now)
+    _conversation_changed(conversation, "message")
+    return IngestResult(created=True, message_id=message.pk, conversation_id=conversation.pk)
+
+
 def _create_message(
-    inbound: InboundMessage, channel: Channel, conversation: Conversation, *, identity: Identity | None, now: datetime
+    inbound: InboundMessage, conversation: Conversation, *, identity: Identity | None, now: datetime
 ) -> Message:
     return Message.objects.create(
         conversation=conversation,
-        channel_id=channel.pk,
+        channel_id=inbound.channel_id,
         direction=inbound.direction,
         external_id=inbound.external_id,
         author_identity=identity,
@@ -444,3 +469,14 @@ def merge_customers(*, source: Customer, target: Customer, actor: User | None) -
             )
             events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="merged")
     return target
+
+
+def update_customer_notes(*, customer: Customer, notes: str, actor: User | None) -> Customer:
+    """Agents keep free-text notes on a customer (shown on every channel's conversation)."""
+    notes = notes.strip()
+    if customer.notes == notes:
+        return customer
+    customer.notes = notes
+    customer.save(update_fields=["notes"])
+    logger.info("customer notes updated", extra={"customer_id": customer.pk, "actor_id": actor.pk if actor else None})
+    return customer

@@ -29,15 +29,16 @@ def _send(group: str, event: dict[str, object]) -> None:
         logger.warning("push failed", extra={"group": group}, exc_info=True)
 
 
+def push_now(*, conversation_id: int, team_id: int, reason: str) -> None:
+    """Tell the team's browsers, and those showing the conversation, that it changed."""
+    event = {"type": "conversation.changed", "conversation_id": conversation_id, "reason": reason}
+    _send(team_group(team_id), event)
+    _send(conversation_group(conversation_id), event)
+
+
 def push_conversation_changed(*, conversation_id: int, team_id: int, reason: str) -> None:
     """After commit, tell the team's browsers that a conversation changed."""
-
-    def send() -> None:
-        event = {"type": "conversation.changed", "conversation_id": conversation_id, "reason": reason}
-        _send(team_group(team_id), event)
-        _send(conversation_group(conversation_id), event)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: push_now(conversation_id=conversation_id, team_id=team_id, reason=reason))
 
 
 def push_to_conversation(*, conversation_id: int, event: dict[str, object]) -> None:

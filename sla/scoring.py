@@ -89,7 +89,7 @@ def build_timeline(*, conversation: Conversation) -> list[Entry]:
     return timeline
 
 
-def evaluate_conversation(*, conversation_id: int, now: datetime) -> Evaluation | None:
+def evaluate_conversation(*, conversation_id: int, now: datetime, push: bool = True) -> Evaluation | None:
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(no_key=True, of=("self",))
@@ -99,10 +99,12 @@ def evaluate_conversation(*, conversation_id: int, now: datetime) -> Evaluation 
         )
         if conversation is None:
             return None  # deleted after the task was queued: nothing to score
-        return _evaluate_locked(conversation, now=now, policies=None)
+        return _evaluate_locked(conversation, now=now, policies=None, push=push)
 
 
-def _evaluate_locked(conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None) -> Evaluation | None:
+def _evaluate_locked(
+    conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, push: bool = True
+) -> Evaluation | None:
     policy = match_policy(conversation=conversation, policies=policies)
     clock_row = SlaClock.objects.filter(conversation=conversation).first() or SlaClock(conversation=conversation)
     if policy is None:
@@ -114,13 +116,13 @@ def _evaluate_locked(conversation: Conversation, *, now: datetime, policies: lis
             calendar=to_clock(policy.calendar, today=now.date()),
             now=now,
         )
-    _store(conversation, clock_row, policy, evaluation, now=now)
+    _store(conversation, clock_row, policy, evaluation, now=now, push=push)
     return evaluation
 
 
 def _store(
     conversation: Conversation, clock_row: SlaClock, policy: SlaPolicy | None, evaluation: Evaluation | None,
-    *, now: datetime,
+    *, now: datetime, push: bool,
 ) -> None:
     running = {r.metric: r for r in evaluation.running} if evaluation else {}
     clock_row.policy = policy
@@ -156,7 +158,7 @@ def _store(
         )
     if evaluation is not None:
         _record_outcomes(conversation, policy, evaluation, now=now)
-    if changed:
+    if changed and push:
         events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
 
 
