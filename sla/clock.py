@@ -370,17 +370,23 @@ def add_business_time(start: datetime, duration: timedelta, calendar: BusinessCa
     instant = _to_us(start)
     remaining = duration // _US
     week_open = calendar._week_open_us
-    if remaining > week_open:
-        # Keep at least a sliver for the walk, so the answer lands inside an open span.
-        weeks = calendar._regular_weeks(instant, (remaining - 1) // week_open)
-        instant += weeks * _WEEK_US
-        remaining -= weeks * week_open
-    for piece_start, piece_end in calendar._open_pieces(instant):
-        length = piece_end - piece_start
-        if remaining <= length:
-            return _from_us(piece_start + remaining)
-        remaining -= length
-    raise AssertionError("unreachable: _open_pieces without stop never ends")
+    while True:
+        if remaining > week_open:
+            # Keep at least a sliver for the walk, so the answer lands inside an open span.
+            weeks = calendar._regular_weeks(instant, (remaining - 1) // week_open)
+            instant += weeks * _WEEK_US
+            remaining -= weeks * week_open
+        # Whatever stopped the skip (a holiday, an offset change) is within about a week:
+        # walk past it, then try skipping again.
+        resume = instant + _WEEK_US
+        for piece_start, piece_end in calendar._open_pieces(instant):
+            length = piece_end - piece_start
+            if remaining <= length:
+                return _from_us(piece_start + remaining)
+            remaining -= length
+            if piece_end >= resume and remaining > week_open:
+                instant = piece_end
+                break
 
 
 def business_time_between(start: datetime, end: datetime, calendar: BusinessCalendar) -> timedelta:
@@ -393,13 +399,17 @@ def business_time_between(start: datetime, end: datetime, calendar: BusinessCale
         return end - start
     instant, stop = _to_us(start), _to_us(end)
     total = 0
-    weeks = calendar._regular_weeks(instant, (stop - instant) // _WEEK_US)
-    total += weeks * calendar._week_open_us
-    instant += weeks * _WEEK_US
-    for piece_start, piece_end in calendar._open_pieces(instant, stop=stop):
-        if piece_start >= stop:
-            break
-        total += min(piece_end, stop) - piece_start
+    while instant < stop:
+        weeks = calendar._regular_weeks(instant, (stop - instant) // _WEEK_US)
+        total += weeks * calendar._week_open_us
+        instant += weeks * _WEEK_US
+        # As in add_business_time: walk about a week past whatever stopped the skip.
+        walk_to = stop if stop - instant < 2 * _WEEK_US else instant + _WEEK_US
+        for piece_start, piece_end in calendar._open_pieces(instant, stop=walk_to):
+            if piece_start >= walk_to:
+                break
+            total += min(piece_end, walk_to) - piece_start
+        instant = walk_to
     return timedelta(microseconds=total)
 
 

@@ -1,5 +1,13 @@
 from django.urls import path
 
+from sla import views
+
 app_name = "sla"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.settings_index, name="settings"),
+    path("calendars/new/", views.calendar_edit, name="calendar_new"),
+    path("calendars/<int:calendar_id>/", views.calendar_edit, name="calendar"),
+    path("policies/new/", views.policy_edit, name="policy_new"),
+    path("policies/<int:policy_id>/", views.policy_edit, name="policy"),
+]
