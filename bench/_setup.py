@@ -23,7 +23,6 @@ def setup_django(*, database: str, run_id: str) -> None:
     os.environ["PARLEY_RUN_ID"] = run_id
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

@@ -9,6 +9,13 @@ commits each message on its own so a webhook is answered only once its message i
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Scripts here are named for what they measure (sla, queue); as sys.path[0] their folder would
+# shadow the sla app and the standard library's queue, so the repository root takes its place.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import argparse
 import json
 import os
@@ -16,7 +23,7 @@ import random
 import time
 from datetime import timedelta
 
-from _setup import drop_database, percentile, setup_django
+from bench._setup import drop_database, percentile, setup_django
 
 DATABASE = "parley_bench_ingest"
 

@@ -183,5 +183,10 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # At DEBUG these print bearer tokens, consumer keys and access tokens; never go below INFO.
+        "tweepy": {"level": "INFO"},
+        "oauthlib": {"level": "INFO"},
+        "requests_oauthlib": {"level": "INFO"},
+        "imapclient": {"level": "INFO"},
     },
 }

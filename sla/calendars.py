@@ -20,12 +20,24 @@ def public_holidays(*, country: str, subdivision: str = "", years: range) -> dic
     return dict(found.items())
 
 
+_built: dict[tuple[int, object, int], clock.BusinessCalendar] = {}
+
+
 def to_clock(calendar: BusinessCalendar, *, today: date) -> clock.BusinessCalendar:
-    custom = tuple(calendar.custom_holidays.values_list("date", flat=True))
-    return _to_clock(
-        calendar.pk, calendar.updated_at, calendar.timezone, calendar.always_open,
-        _freeze_hours(calendar), calendar.holiday_country, calendar.holiday_subdivision, custom, today.year,
-    )
+    # Keyed on updated_at: every edit (custom closed dates included, saved by the same form)
+    # touches the calendar row, so a cached expansion is never stale and costs no query.
+    key = (calendar.pk, calendar.updated_at, today.year)
+    built = _built.get(key)
+    if built is None:
+        custom = tuple(calendar.custom_holidays.values_list("date", flat=True))
+        built = _to_clock(
+            calendar.pk, calendar.updated_at, calendar.timezone, calendar.always_open,
+            _freeze_hours(calendar), calendar.holiday_country, calendar.holiday_subdivision, custom, today.year,
+        )
+        if len(_built) > 512:
+            _built.clear()
+        _built[key] = built
+    return built
 
 
 def _freeze_hours(calendar: BusinessCalendar) -> tuple[tuple[int, tuple[tuple[str, str], ...]], ...]:

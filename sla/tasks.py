@@ -21,3 +21,13 @@ def detect_due_flags() -> int:
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def rescore_open_conversations(policy_id: int | None = None, calendar_id: int | None = None) -> int:
     return scoring.rescore_open(policy_id=policy_id, calendar_id=calendar_id)
+
+
+@shared_task(ignore_result=True)
+def probe_timer(expected_at: float, key: str) -> None:
+    """Records how late a Celery ETA task ran: the scheduler baseline bench/sla.py compares against."""
+    import time
+
+    from inbox.changes import _redis
+
+    _redis().rpush(key, f"{time.time() - expected_at:.6f}")

@@ -52,4 +52,7 @@ def reject(request: HttpRequest, *, source: str, reason: str, status: int = 403)
         "webhook rejected",
         extra={"source": source, "reason": reason, "remote": request.META.get("REMOTE_ADDR", "")},
     )
-    return JsonResponse({"error": reason}, status=status)
+    response = JsonResponse({"error": reason}, status=status)
+    # Django's request logger would add a second line for the same refusal.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response

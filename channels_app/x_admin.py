@@ -1,0 +1,158 @@
+"""Admin pages for X channels: add, edit (secrets write-only) and connect (GET /2/users/me)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+from django import forms
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Team
+from accounts.permissions import admin_required
+from channels_app.delivery import mark_channel_needs_attention
+from channels_app.models import Channel, ChannelKind, ChannelStatus
+from channels_app.x import fetch_me, platform_reason, public_webhook_url
+
+logger = logging.getLogger(__name__)
+
+SECRET_FIELDS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token")
+REQUIRED_SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+NOT_CONNECTED = "Not connected yet: press Connect to check the keys."
+
+
+def _secret_field(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(required=False, label=label, help_text=help_text, widget=forms.PasswordInput(render_value=False))
+
+
+class XChannelForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
+    poll_interval_seconds = forms.IntegerField(
+        min_value=15, max_value=86400, initial=60, label="Poll every (seconds)",
+        help_text="Polling also slows itself to the budget X reports.",
+    )
+    poll_dms = forms.BooleanField(required=False, initial=True, label="Read DMs",
+                                  help_text="Needs a plan with DM access (pay-per-use or Pro).")
+    consumer_key = _secret_field("API key (consumer key)")
+    consumer_secret = _secret_field("API key secret (consumer secret)", "Also signs the webhook.")
+    access_token = _secret_field("Access token")
+    access_token_secret = _secret_field("Access token secret")
+    bearer_token = _secret_field("Bearer token", "Optional (app-only reads).")
+
+    def __init__(self, *args: Any, stored_secrets: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored_secrets = stored_secrets or {}
+        for name in SECRET_FIELDS:
+            if self.stored_secrets.get(name):
+                self.fields[name].help_text = "set; leave empty to keep it"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in REQUIRED_SECRETS:
+            if not cleaned.get(name) and not self.stored_secrets.get(name):
+                self.add_error(name, "This field is required.")
+        return cleaned
+
+
+def _initial(channel: Channel) -> dict[str, Any]:
+    return {
+        "name": channel.name,
+        "team": channel.team_id,
+        "poll_interval_seconds": channel.poll_interval_seconds,
+        "poll_dms": bool(channel.config.get("poll_dms", True)),
+    }
+
+
+def _save(channel: Channel, form: XChannelForm) -> Channel:
+    data = form.cleaned_data
+    credentials = dict(channel.credentials or {})
+    keys_changed = False
+    for name in SECRET_FIELDS:
+        if data.get(name):
+            keys_changed = keys_changed or credentials.get(name) != data[name]
+            credentials[name] = data[name]
+    channel.kind = ChannelKind.X
+    channel.name = data["name"]
+    channel.team = data["team"]
+    channel.poll_interval_seconds = data["poll_interval_seconds"]
+    channel.config = {**(channel.config or {}), "poll_dms": bool(data["poll_dms"])}
+    channel.credentials = credentials
+    if channel.pk is None or keys_changed:
+        # New keys are unproven until Connect checks them; until then the channel is not polled.
+        channel.status = ChannelStatus.NEEDS_ATTENTION
+        channel.status_reason = NOT_CONNECTED
+    channel.save()
+    return channel
+
+
+def _budget_rows(channel: Channel) -> list[dict[str, Any]]:
+    rows = []
+    for endpoint, budget in sorted((channel.cursor.get("limits") or {}).items()):
+        reset = datetime.fromtimestamp(int(budget.get("reset", 0)), tz=UTC)
+        rows.append({"endpoint": endpoint, "remaining": budget.get("remaining"), "limit": budget.get("limit"), "reset": reset})
+    return rows
+
+
+def _context(form: XChannelForm, channel: Channel | None) -> dict[str, Any]:
+    return {
+        "form": form,
+        "channel": channel,
+        "webhook_url": public_webhook_url(channel) if channel else "",
+        "budget": _budget_rows(channel) if channel else [],
+        "rate_limited": (channel.cursor.get("rate_limited") if channel else None),
+    }
+
+
+@admin_required
+def x_add(request: HttpRequest) -> HttpResponse:
+    form = XChannelForm(request.POST or None, initial={"poll_dms": True, "poll_interval_seconds": 60})
+    if request.method == "POST" and form.is_valid():
+        channel = _save(Channel(kind=ChannelKind.X), form)
+        logger.info("x channel added", extra={"channel_id": channel.pk, "user_id": request.user.pk})
+        flash.success(request, "Channel saved. Press Connect to check the keys.")
+        return redirect("channel_settings:x_edit", channel_id=channel.pk)
+    return render(request, "channels_app/x_form.html", _context(form, None))
+
+
+@admin_required
+def x_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.X)
+    form = XChannelForm(request.POST or None, initial=_initial(channel), stored_secrets=channel.credentials)
+    if request.method == "POST" and form.is_valid():
+        _save(channel, form)
+        logger.info("x channel edited", extra={"channel_id": channel.pk, "user_id": request.user.pk})
+        flash.success(request, "Channel saved.")
+        return redirect("channel_settings:x_edit", channel_id=channel.pk)
+    return render(request, "channels_app/x_form.html", _context(form, channel))
+
+
+@admin_required
+@require_POST
+def x_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """Check the user tokens with GET /2/users/me and store the brand account's id and handle."""
+    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.X)
+    try:
+        me = fetch_me(channel.credentials)
+    except (tweepy.Unauthorized, tweepy.Forbidden) as error:
+        reason = f"X refused the keys: {platform_reason(error)}"
+        mark_channel_needs_attention(channel=channel, reason=reason)
+        flash.error(request, reason)
+        return redirect("channel_settings:x_edit", channel_id=channel.pk)
+    except tweepy.HTTPException as error:
+        flash.error(request, f"X did not answer the check ({platform_reason(error)}); try again shortly.")
+        return redirect("channel_settings:x_edit", channel_id=channel.pk)
+    except requests.RequestException as error:
+        flash.error(request, f"Could not reach X ({type(error).__name__}); try again shortly.")
+        return redirect("channel_settings:x_edit", channel_id=channel.pk)
+    config = {**channel.config, "user_id": str(me["id"]), "username": str(me.get("username", "")), "display_name": str(me.get("name", ""))}
+    Channel.objects.filter(pk=channel.pk).update(config=config, status=ChannelStatus.ACTIVE, status_reason="")
+    logger.info("x channel connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
+    flash.success(request, f"Connected as @{config['username']}. Register the webhook URL shown below with X.")
+    return redirect("channel_settings:x_edit", channel_id=channel.pk)

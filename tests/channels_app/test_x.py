@@ -1,0 +1,593 @@
+"""The X connector against tweepy for real, with X's HTTP API replayed by `responses`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+import responses
+import time_machine
+from responses import matchers
+
+from channels_app import delivery
+from channels_app.base import ReplyRefused
+from channels_app.models import ChannelKind, ChannelStatus
+from channels_app.replies import check_reply
+from channels_app.tasks import poll_channel
+from channels_app.x import XConnector, handle_webhook_payload, weighted_length
+from inbox.actions import send_reply
+from inbox.models import Conversation, DeliveryState, Identity, Message
+from tests.factories import make_channel, make_team, make_user
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x"
+API = "https://api.twitter.com/2"
+BRAND_ID = "2244994945"
+MENTIONS_URL = f"{API}/users/{BRAND_ID}/mentions"
+DM_EVENTS_URL = f"{API}/dm_events"
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+CREDENTIALS = {
+    "consumer_key": "ck-never-logged-1",
+    "consumer_secret": "cs-never-logged-2",
+    "access_token": "at-never-logged-3",
+    "access_token_secret": "ats-never-logged-4",
+    "bearer_token": "bt-never-logged-5",
+}
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def budget_headers(limit: int = 300, remaining: int = 299, reset_in: int = 900) -> dict[str, str]:
+    return {
+        "x-rate-limit-limit": str(limit),
+        "x-rate-limit-remaining": str(remaining),
+        "x-rate-limit-reset": str(int(NOW.timestamp()) + reset_in),
+    }
+
+
+def without_param(name: str):
+    def match(request):
+        present = name in parse_qs(urlparse(request.url).query)
+        return (not present, f"{name} was sent" if present else "")
+
+    return match
+
+
+def with_token(token: str):
+    return matchers.query_param_matcher({"pagination_token": token}, strict_match=False)
+
+
+def query(call) -> dict[str, list[str]]:
+    return parse_qs(urlparse(call.request.url).query)
+
+
+@pytest.fixture
+def x_api():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def make_x_channel(*, cursor: dict | None = None, poll_dms: bool = False, team=None):
+    channel = make_channel(
+        team=team or make_team(), kind=ChannelKind.X, name="Acme on X",
+        config={"user_id": BRAND_ID, "username": "acme", "poll_dms": poll_dms}, credentials=dict(CREDENTIALS),
+    )
+    if cursor is not None:
+        channel.cursor = cursor
+        channel.save(update_fields=["cursor"])
+    return channel
+
+
+def register_three_mention_pages(x_api) -> None:
+    x_api.get(MENTIONS_URL, json=fixture("mentions_page1.json"), headers=budget_headers(),
+              match=[without_param("pagination_token")])
+    x_api.get(MENTIONS_URL, json=fixture("mentions_page2.json"), headers=budget_headers(remaining=298),
+              match=[with_token("7140dibdnow9c7btw3z2vwioavpvutgzrzm9icis4ndix")])
+    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"), headers=budget_headers(remaining=297),
+              match=[with_token("b26v89c19zqg8o3fpzhk2yy9gzqzhtl3qyrqmc9ikl3d9")])
+
+
+# --- mentions ---------------------------------------------------------------------------------------
+
+
+def test_mentions_on_every_page_become_one_conversation_per_customer_thread(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    register_three_mention_pages(x_api)
+    # when
+    created = XConnector(channel).poll()
+    # then
+    assert created == 3
+    assert [query(c)["since_id"] for c in x_api.calls] == [["1860000000000000000"]] * 3
+    threads = dict(Conversation.objects.filter(channel=channel).values_list("thread_key", "visibility"))
+    assert threads == {
+        "tweet:1870000000000000001:1234567890": "public",
+        "tweet:1870000000000000004:944480690": "public",
+    }
+    thread = Conversation.objects.get(thread_key="tweet:1870000000000000001:1234567890")
+    assert list(thread.messages.values_list("external_id", flat=True)) == ["1870000000000000002", "1870000000000000005"]
+    assert thread.waiting_since == datetime(2025, 12, 1, 10, 30, tzinfo=UTC)
+
+
+def test_the_mentions_cursor_is_the_first_pages_newest_id_once_all_pages_are_stored(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    register_three_mention_pages(x_api)
+    # when
+    XConnector(channel).poll()
+    # then
+    channel.refresh_from_db()
+    assert channel.cursor["mentions_since_id"] == "1870000000000000005"
+    assert channel.cursor["limits"]["mentions"]["remaining"] == 297
+
+
+def test_a_mentioning_customer_shows_with_handle_profile_avatar_and_followers(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    register_three_mention_pages(x_api)
+    # when
+    XConnector(channel).poll()
+    # then
+    identity = Identity.objects.get(kind="x", external_id="1234567890")
+    assert (identity.handle, identity.display_name, identity.profile_url, identity.avatar_url, identity.follower_count) == (
+        "@developer", "Dev Person", "https://x.com/developer",
+        "https://pbs.twimg.com/profile_images/1/dev_normal.jpg", 42,
+    )
+
+
+def test_a_poll_with_no_new_mentions_keeps_the_cursor(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1870000000000000005"})
+    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"), headers=budget_headers())
+    # when
+    created = XConnector(channel).poll()
+    # then
+    channel.refresh_from_db()
+    assert created == 0
+    assert channel.cursor["mentions_since_id"] == "1870000000000000005"
+    assert not Message.objects.exists()
+
+
+def test_a_new_channel_reads_only_the_newest_page_of_mentions(x_api, frozen):
+    # given
+    channel = make_x_channel()
+    register_three_mention_pages(x_api)
+    # when
+    XConnector(channel).poll()
+    # then
+    channel.refresh_from_db()
+    assert len(x_api.calls) == 1
+    assert channel.cursor["mentions_since_id"] == "1870000000000000005"
+
+
+def test_the_cursor_does_not_move_when_storing_fails_and_the_next_poll_stores_everything(x_api, frozen, monkeypatch):
+    # given
+    import inbox.actions
+
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    register_three_mention_pages(x_api)
+    register_three_mention_pages(x_api)
+    real_ingest = inbox.actions.ingest_message
+    calls = []
+
+    def ingest_failing_on_the_second(*, inbound):
+        calls.append(inbound.external_id)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real_ingest(inbound=inbound)
+
+    monkeypatch.setattr(inbox.actions, "ingest_message", ingest_failing_on_the_second)
+    # when
+    with pytest.raises(RuntimeError):
+        XConnector(channel).poll()
+    channel.refresh_from_db()
+    cursor_after_failure = channel.cursor.get("mentions_since_id")
+    monkeypatch.setattr(inbox.actions, "ingest_message", real_ingest)
+    created_on_retry = XConnector(channel).poll()
+    # then
+    channel.refresh_from_db()
+    assert cursor_after_failure == "1860000000000000000"
+    assert created_on_retry == 2
+    assert Message.objects.filter(channel=channel).count() == 3
+    assert channel.cursor["mentions_since_id"] == "1870000000000000005"
+
+
+def test_a_rate_limited_poll_waits_until_the_reset_and_shows_the_budget(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    x_api.get(MENTIONS_URL, status=429, json=fixture("error_429.json"), headers=budget_headers(remaining=0, reset_in=420))
+    # when
+    created = XConnector(channel).poll()
+    # then
+    channel.refresh_from_db()
+    assert created == 0
+    assert channel.next_poll_at == datetime(2026, 1, 5, 12, 7, tzinfo=UTC)
+    assert channel.cursor["limits"]["mentions"] == {
+        "limit": 300, "remaining": 0, "reset": int(NOW.timestamp()) + 420, "next_at": NOW.timestamp() + 420,
+    }
+    assert channel.cursor["mentions_since_id"] == "1860000000000000000"
+
+
+def test_a_poll_refused_with_401_marks_the_channel_as_needing_attention(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    x_api.get(MENTIONS_URL, status=401, json=fixture("error_401.json"))
+    # when
+    poll_channel.apply(args=[channel.pk])
+    # then
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.NEEDS_ATTENTION
+    assert "credentials" in channel.status_reason
+
+
+# --- DMs -------------------------------------------------------------------------------------------
+
+
+def test_dms_become_one_private_conversation_with_the_brands_own_reply_as_outbound(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1"}, poll_dms=True)
+    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"))
+    x_api.get(DM_EVENTS_URL, json=fixture("dm_events_page1.json"), headers=budget_headers(limit=15, remaining=14))
+    # when
+    created = XConnector(channel).poll()
+    # then
+    conversation = Conversation.objects.get(channel=channel)
+    assert created == 3
+    assert (conversation.thread_key, conversation.visibility) == ("dm:944480690-2244994945", "private")
+    assert list(conversation.messages.values_list("external_id", "direction")) == [
+        ("1582838499983564806", "in"), ("1582838499983564807", "out"), ("1582838499983564808", "in"),
+    ]
+    assert conversation.identity.handle == "@pat"
+    assert not Identity.objects.filter(external_id=BRAND_ID).exists()
+
+
+def test_dms_are_read_newest_first_only_until_an_already_stored_event(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1"}, poll_dms=True)
+    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"))
+    x_api.get(DM_EVENTS_URL, json=fixture("dm_events_page1.json"), match=[without_param("pagination_token")])
+    XConnector(channel).poll()
+    x_api.replace(responses.GET, DM_EVENTS_URL, json=fixture("dm_events_page_newer.json"))
+    channel.refresh_from_db()
+    # when
+    created = XConnector(channel).poll()
+    # then
+    dm_calls = [c for c in x_api.calls if c.request.url.startswith(DM_EVENTS_URL)]
+    assert created == 1
+    assert len(dm_calls) == 2
+    assert "pagination_token" not in query(dm_calls[1])
+    assert Message.objects.filter(channel=channel).count() == 4
+
+
+def test_dm_polling_slows_to_the_budget_x_reports(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1"}, poll_dms=True)
+    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"), headers=budget_headers())
+    x_api.get(DM_EVENTS_URL, json=fixture("dm_events_page1.json"), headers=budget_headers(limit=15, remaining=14))
+    XConnector(channel).poll()
+    channel.refresh_from_db()
+    # when
+    XConnector(channel).poll()
+    # then
+    dm_calls = [c for c in x_api.calls if c.request.url.startswith(DM_EVENTS_URL)]
+    assert len(dm_calls) == 1
+    assert channel.cursor["limits"]["dm_events"]["next_at"] == NOW.timestamp() + 60
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+
+def stored_mention_thread(x_api):
+    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
+    register_three_mention_pages(x_api)
+    XConnector(channel).poll()
+    x_api.reset()
+    conversation = Conversation.objects.get(thread_key="tweet:1870000000000000001:1234567890")
+    agent = make_user(teams=[channel.team])
+    return channel, conversation, agent
+
+
+def queue_reply(conversation, agent, *, text="@developer Sorry! We are on it.", visibility="public", key="k1", options=None):
+    return send_reply(conversation=conversation, author=agent, text=text, visibility=visibility,
+                      idempotency_key=key, options=options)
+
+
+def test_a_public_reply_answers_the_customers_latest_post_and_keeps_xs_id(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    post = x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
+    reply = queue_reply(conversation, agent)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    reply.refresh_from_db()
+    assert outcome.state == "sent"
+    assert json.loads(post.calls[0].request.body) == {
+        "text": "@developer Sorry! We are on it.", "reply": {"in_reply_to_tweet_id": "1870000000000000005"},
+    }
+    assert (reply.delivery_state, reply.external_id) == (DeliveryState.SENT, "1445880548472328192")
+
+
+def test_a_private_reply_is_a_dm_to_the_customer(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    dm = x_api.post(f"{API}/dm_conversations/with/1234567890/messages", status=201, json=fixture("dm_send_201.json"))
+    reply = queue_reply(conversation, agent, text="Could you send us your order number?", visibility="private")
+    # when
+    delivery.deliver_message(message_id=reply.pk)
+    # then
+    reply.refresh_from_db()
+    assert json.loads(dm.calls[0].request.body) == {"text": "Could you send us your order number?"}
+    assert reply.external_id == "1582103724607971332"
+
+
+def test_a_duplicate_post_fails_with_xs_reason_and_is_not_retried(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    post = x_api.post(f"{API}/tweets", status=403, json=fixture("error_403_duplicate.json"))
+    reply = queue_reply(conversation, agent)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    again = delivery.deliver_message(message_id=reply.pk)
+    # then
+    reply.refresh_from_db()
+    assert (outcome.state, again.state) == ("failed", "skipped")
+    assert reply.delivery_state == DeliveryState.FAILED
+    assert reply.delivery_error == "X refused the reply: You are not allowed to create a Tweet with duplicate content."
+    assert len(post.calls) == 1
+
+
+def test_a_rate_limited_send_is_retried_at_xs_reset_time(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    x_api.post(f"{API}/tweets", status=429, json=fixture("error_429.json"), headers=budget_headers(limit=100, remaining=0, reset_in=95))
+    reply = queue_reply(conversation, agent)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    reply.refresh_from_db()
+    assert (outcome.state, outcome.retry_after) == ("retry", 95.0)
+    assert reply.delivery_state == DeliveryState.QUEUED
+
+
+def test_a_send_refused_with_401_fails_and_marks_the_channel(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    x_api.post(f"{API}/tweets", status=401, json=fixture("error_401.json"))
+    reply = queue_reply(conversation, agent)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    channel.refresh_from_db()
+    assert outcome.state == "failed"
+    assert channel.status == ChannelStatus.NEEDS_ATTENTION
+
+
+def test_a_server_error_is_retried_and_the_reply_is_posted_once(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    post = x_api.post(f"{API}/tweets", status=503, json=fixture("error_503.json"))
+    x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
+    reply = queue_reply(conversation, agent)
+    # when
+    first = delivery.deliver_message(message_id=reply.pk)
+    second = delivery.deliver_message(message_id=reply.pk)
+    third = delivery.deliver_message(message_id=reply.pk)
+    # then
+    reply.refresh_from_db()
+    assert (first.state, first.retry_after, second.state, third.state) == ("retry", None, "sent", "skipped")
+    assert len(x_api.calls) == 2
+    assert post.call_count == 1
+    assert reply.external_id == "1445880548472328192"
+    assert reply.delivery_attempts == 2
+
+
+def test_the_webhook_echo_of_a_sent_reply_is_not_a_second_message(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
+    reply = queue_reply(conversation, agent)
+    delivery.deliver_message(message_id=reply.pk)
+    echo = {"for_user_id": BRAND_ID, "tweet_create_events": [{
+        "created_at": "Mon Jan 05 12:00:01 +0000 2026", "id_str": "1445880548472328192",
+        "text": "@developer Sorry! We are on it.", "in_reply_to_status_id_str": "1870000000000000005",
+        "in_reply_to_user_id_str": "1234567890", "user": {"id_str": BRAND_ID, "screen_name": "acme", "name": "Acme Support"},
+    }]}
+    # when
+    created = handle_webhook_payload(echo)
+    # then
+    assert created == 0
+    assert conversation.messages.filter(direction="out").count() == 1
+
+
+# --- composer rules ------------------------------------------------------------------------------
+
+
+def test_x_counts_a_long_link_as_23_characters():
+    # given
+    text = "See https://example.com/a/very/long/path/to/the/help/centre/article/about/refunds?ref=x " + "a" * 250
+    # when
+    length = weighted_length(text)
+    # then
+    assert length == 4 + 23 + 1 + 250
+
+
+def test_a_public_reply_over_280_weighted_characters_is_refused_before_queueing(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    text = "謝" * 141  # CJK characters weigh 2: 282
+    # when
+    with pytest.raises(ReplyRefused) as refused:
+        check_reply(conversation=conversation, text=text, visibility="public", options={})
+    # then
+    assert "this one has 282" in str(refused.value)
+    assert not Message.objects.filter(direction="out").exists()
+
+
+def test_a_reply_of_280_characters_with_links_is_accepted(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    text = "https://example.com/" + "x" * 200 + " " + "b" * 256  # 23 + 1 + 256
+    # when
+    check_reply(conversation=conversation, text=text, visibility="public", options={})
+    # then
+    assert weighted_length(text) == 280
+
+
+def test_a_too_long_public_note_with_a_private_reply_is_refused(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    # when
+    with pytest.raises(ReplyRefused) as refused:
+        check_reply(conversation=conversation, text="Details by DM", visibility="private", options={"public_note": "n" * 281})
+    # then
+    assert str(refused.value).startswith("The public note")
+
+
+def test_a_dm_conversation_cannot_be_answered_in_public(x_api, frozen):
+    # given
+    channel = make_x_channel(cursor={"mentions_since_id": "1"}, poll_dms=True)
+    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"))
+    x_api.get(DM_EVENTS_URL, json=fixture("dm_events_page1.json"))
+    XConnector(channel).poll()
+    conversation = Conversation.objects.get(channel=channel)
+    # when
+    with pytest.raises(ReplyRefused):
+        check_reply(conversation=conversation, text="hello", visibility="public", options={})
+    # then
+    assert XConnector.reply_limits(conversation)["max_chars"] == 10_000
+
+
+# --- webhook payloads -----------------------------------------------------------------------------
+
+
+def test_an_account_activity_mention_starts_a_conversation():
+    # given
+    channel = make_x_channel()
+    # when
+    created = handle_webhook_payload(fixture("aaa_tweet_create.json"))
+    # then
+    conversation = Conversation.objects.get(channel=channel)
+    assert created == 1
+    assert conversation.thread_key == "tweet:1924465506158878979:3001969357"
+    assert (conversation.identity.handle, conversation.identity.follower_count) == ("@furiouscamper", 310)
+
+
+def test_the_brands_own_reply_from_another_tool_is_recorded_as_outbound_in_the_thread():
+    # given
+    channel = make_x_channel()
+    handle_webhook_payload(fixture("aaa_tweet_create.json"))
+    # when
+    created = handle_webhook_payload(fixture("aaa_tweet_create_brand_reply.json"))
+    # then
+    conversation = Conversation.objects.get(channel=channel)
+    assert created == 1
+    assert list(conversation.messages.values_list("direction", flat=True)) == ["in", "out"]
+    assert conversation.waiting_since is None
+
+
+def test_an_account_activity_dm_starts_a_private_conversation_and_typing_is_ignored():
+    # given
+    channel = make_x_channel()
+    # when
+    created = handle_webhook_payload(fixture("aaa_direct_message.json")) + handle_webhook_payload(fixture("aaa_typing.json"))
+    # then
+    conversation = Conversation.objects.get(channel=channel)
+    assert created == 1
+    assert (conversation.thread_key, conversation.visibility) == ("dm:2244994945-3001969357", "private")
+    assert conversation.messages.get().text == "Hello World!"
+
+
+def test_activity_api_mentions_and_dms_become_conversations():
+    # given
+    channel = make_x_channel()
+    # when
+    created = handle_webhook_payload(fixture("xaa_post_mention.json")) + handle_webhook_payload(fixture("xaa_dm_received.json"))
+    # then
+    keys = set(Conversation.objects.filter(channel=channel).values_list("thread_key", flat=True))
+    assert created == 2
+    assert keys == {"tweet:2080765813578191303:2222222222222222222", "dm:2244994945-2222222222222222222"}
+    assert Identity.objects.get(external_id="2222222222222222222").follower_count == 97
+
+
+def test_an_event_for_another_account_is_ignored():
+    # given
+    make_x_channel()
+    payload = fixture("aaa_tweet_create.json") | {"for_user_id": "999"}
+    # when
+    created = handle_webhook_payload(payload)
+    # then
+    assert created == 0
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["aaa_revoke.json", "xaa_oauth_revoke.json"])
+def test_revoked_access_disables_the_channel_and_tells_admins(name):
+    # given
+    channel = make_x_channel()
+    # when
+    handle_webhook_payload(fixture(name))
+    # then
+    channel.refresh_from_db()
+    assert channel.status == ChannelStatus.DISABLED
+    assert "revoked" in channel.status_reason
+
+
+def test_a_private_reply_with_a_public_note_sends_a_dm_and_a_public_reply(x_api, frozen):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    dm = x_api.post(f"{API}/dm_conversations/with/1234567890/messages", status=201, json=fixture("dm_send_201.json"))
+    post = x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
+    queue_reply(conversation, agent, text="Which order is it?", visibility="private", key="k2",
+                options={"public_note": "We have sent you a DM."})
+    # when
+    for message in Message.objects.filter(conversation=conversation, delivery_state=DeliveryState.QUEUED):
+        delivery.deliver_message(message_id=message.pk)
+    # then
+    assert json.loads(dm.calls[0].request.body) == {"text": "Which order is it?"}
+    assert json.loads(post.calls[0].request.body)["text"] == "We have sent you a DM."
+    assert set(conversation.messages.filter(direction="out").values_list("delivery_state", flat=True)) == {DeliveryState.SENT}
+
+
+def test_an_account_activity_reply_to_an_unknown_post_joins_the_thread_x_names(x_api):
+    # given
+    channel = make_x_channel()
+    payload = fixture("aaa_tweet_create.json")
+    payload["tweet_create_events"][0] |= {"in_reply_to_status_id_str": "1924400000000000000", "in_reply_to_user_id_str": "77"}
+    lookup = x_api.get(f"{API}/tweets/1924465506158878979", json={"data": {
+        "id": "1924465506158878979", "text": "@acme help please, my parcel is lost", "conversation_id": "1924300000000000000",
+        "edit_history_tweet_ids": ["1924465506158878979"]}})
+    # when
+    handle_webhook_payload(payload)
+    # then
+    assert Conversation.objects.get(channel=channel).thread_key == "tweet:1924300000000000000:3001969357"
+    assert lookup.calls[0].request.headers["Authorization"] == "Bearer bt-never-logged-5"
+
+
+@pytest.mark.parametrize(
+    ("failure", "state"),
+    [(requests.ConnectionError("connection refused"), "retry"), (requests.ReadTimeout("no answer"), "failed")],
+    ids=["not-sent-so-retried", "maybe-sent-so-never-reposted"],
+)
+def test_network_errors_retry_only_when_the_post_cannot_have_gone_out(x_api, frozen, failure, state):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    x_api.post(f"{API}/tweets", body=failure)
+    reply = queue_reply(conversation, agent)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert outcome.state == state
