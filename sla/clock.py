@@ -15,6 +15,7 @@ import functools
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -31,7 +32,7 @@ _SECOND_US = 1_000_000
 _DAY_US = 86_400 * _SECOND_US
 _WEEK_US = 7 * _DAY_US
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_NAIVE = datetime(1970, 1, 1)
+_EPOCH_NAIVE = datetime(1970, 1, 1)  # noqa: DTZ001 - origin for local wall times
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 # Give up after this many consecutive days without any open time: a calendar whose
@@ -51,10 +52,7 @@ _MAX_CACHED_DAYS = 4_000
 
 
 def _time_us(value: time) -> int:
-    return (
-        (value.hour * 3600 + value.minute * 60 + value.second) * _SECOND_US
-        + value.microsecond
-    )
+    return (value.hour * 3600 + value.minute * 60 + value.second) * _SECOND_US + value.microsecond
 
 
 def _to_us(value: datetime) -> int:
@@ -62,7 +60,8 @@ def _to_us(value: datetime) -> int:
 
 
 def _from_us(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
+    seconds, micros = divmod(value, _SECOND_US)
+    return _EPOCH + timedelta(0, seconds, micros)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -93,7 +92,12 @@ class _FrozenWeek(Mapping[int, tuple[Interval, ...]]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Mapping):
-            return self._data == dict(other.items())
+            # Compare as normalized, so {0: [(a, b)]} equals its frozen form.
+            return self._data == {
+                day: tuple(tuple(interval) for interval in intervals)
+                for day, intervals in other.items()
+                if intervals
+            }
         return NotImplemented
 
     def __repr__(self) -> str:
@@ -122,22 +126,21 @@ def _normalize_week(
     return _FrozenWeek(days)
 
 
-def _week_offsets(week: Mapping[int, tuple[Interval, ...]]) -> tuple[tuple[tuple[int, int], ...], ...]:
+def _week_offsets(
+    week: Mapping[int, tuple[Interval, ...]],
+) -> tuple[tuple[tuple[int, int], ...], ...]:
     """Per weekday, intervals as (start, end) microseconds from that day's local midnight.
 
-    An end not after its start runs into the next day (so time(0) as end is midnight),
-    except an end equal to the start, which is an empty interval: otherwise there
-    would be no way to write a closed placeholder, and "no open time" could not be
-    detected.
+    An end not after its start runs into the next day, as the interface says: time(0) as
+    end is midnight, and an end equal to its start is a whole day (00:00-00:00 is open all
+    day; 08:00-08:00 is 24 hours from 08:00).
     """
     offsets: list[tuple[tuple[int, int], ...]] = []
     for weekday in range(7):
         day: list[tuple[int, int]] = []
         for start, end in week.get(weekday, ()):
             start_us, end_us = _time_us(start), _time_us(end)
-            if end_us == start_us:
-                continue
-            if end_us < start_us:
+            if end_us <= start_us:
                 end_us += _DAY_US
             day.append((start_us, end_us))
         offsets.append(tuple(sorted(day)))
@@ -178,7 +181,7 @@ class BusinessCalendar:
 
     ``weekly_hours`` maps weekday (0 = Monday) to ``(start, end)`` local times. An end
     not after its start runs past midnight into the next day (22:00-06:00;
-    ``time(0)`` as end means midnight); an end equal to its start is empty. Holidays are
+    ``time(0)`` as end means midnight, so 00:00-00:00 is the whole day). Holidays are
     whole local days on which that day's intervals do not open; an overnight interval
     that opened the evening before still runs to its end.
     """
@@ -211,8 +214,7 @@ class BusinessCalendar:
         week_open = _weekly_open_us(offsets)
         if week_open == 0:
             raise ValueError(
-                "business calendar has no open time: add at least one interval whose "
-                "end differs from its start"
+                "business calendar has no open time: add at least one opening interval"
             )
         ordinals = tuple(sorted(day.toordinal() for day in holidays))
 
@@ -230,9 +232,8 @@ class BusinessCalendar:
 
     @classmethod
     def always_open(cls, timezone: str = "UTC") -> BusinessCalendar:
-        # Two halves because an interval whose end equals its start is empty.
-        halves = ((time(0), time(12)), (time(12), time(0)))
-        return cls(timezone=timezone, weekly_hours={day: halves for day in range(7)})
+        whole_day = ((time(0), time(0)),)
+        return cls(timezone=timezone, weekly_hours={day: whole_day for day in range(7)})
 
     def _local_us(self, value: datetime) -> int:
         """UTC instant of a naive local wall time.
@@ -242,8 +243,8 @@ class BusinessCalendar:
         the change, i.e. it lands as far past the gap as it was into it (02:30 in a
         02:00->03:00 jump opens at 03:30). Both follow PEP 495 and need no special case.
         """
-        offset = self._zone.utcoffset(value)  # reads the naive fields, fold included
-        assert offset is not None  # a ZoneInfo always has an offset
+        # ZoneInfo reads the naive fields (fold included) and always has an offset.
+        offset = cast("timedelta", self._zone.utcoffset(value))
         return (value - _EPOCH_NAIVE - offset) // _US
 
     def _day_spans(self, ordinal: int) -> tuple[tuple[int, int], ...]:
@@ -267,11 +268,13 @@ class BusinessCalendar:
         self._days[ordinal] = spans
         return spans
 
+    # Whole seconds are enough here: zone offsets are whole seconds, so flooring never
+    # crosses a local midnight or an offset change.
     def _local_ordinal(self, instant: int) -> int:
-        return _from_us(instant).astimezone(self._zone).toordinal()
+        return datetime.fromtimestamp(instant // _SECOND_US, self._zone).toordinal()
 
     def _offset_at(self, instant: int) -> timedelta | None:
-        return _from_us(instant).astimezone(self._zone).utcoffset()
+        return datetime.fromtimestamp(instant // _SECOND_US, self._zone).utcoffset()
 
     def _regular_weeks(self, instant: int, limit: int) -> int:
         """How many whole weeks from ``instant`` (at most ``limit``) hold exactly the

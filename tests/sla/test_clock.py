@@ -6,6 +6,7 @@ Pure Python: no Django, no database.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,9 @@ ANCHORS = [
     date(2026, 10, 25),  # Stockholm falls back
     date(2026, 11, 1),  # New York falls back
 ]
+# Hypothesis takes naive bounds and attaches the zone itself.
+EARLIEST = datetime(2000, 1, 1)  # noqa: DTZ001
+LATEST = datetime(2040, 1, 1)  # noqa: DTZ001
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 WEEKDAYS_8_17 = {day: [(time(8), time(17))] for day in range(5)}
@@ -44,12 +48,12 @@ oracle_settings = settings(
 )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def local(zone: str, *args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(zone))  # type: ignore[misc]
+def local(zone: str, year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=ZoneInfo(zone))
 
 
 # --- strategies -------------------------------------------------------------------------
@@ -61,10 +65,12 @@ ORACLE_TIMES = [time(h, m) for h in range(24) for m in (0, 15, 30, 45) if not 1 
 
 
 def _has_open_time(weekly: dict[int, list[tuple[time, time]]]) -> bool:
-    return any(start != end for intervals in weekly.values() for start, end in intervals)
+    return any(intervals for intervals in weekly.values())
 
 
-def weekly_hours(times: st.SearchStrategy[time]) -> st.SearchStrategy[dict[int, list[tuple[time, time]]]]:
+def weekly_hours(
+    times: st.SearchStrategy[time],
+) -> st.SearchStrategy[dict[int, list[tuple[time, time]]]]:
     interval = st.tuples(times, times)
     return st.dictionaries(
         st.integers(0, 6), st.lists(interval, min_size=1, max_size=3), min_size=1, max_size=7
@@ -110,13 +116,14 @@ def is_open_by_wall_clock(instant: datetime, calendar: BusinessCalendar) -> bool
     wall = instant.astimezone(ZoneInfo(calendar.timezone))
     today, clock = wall.date(), wall.time().replace(fold=0)
     yesterday = today - timedelta(days=1)
+    # An end not after its start runs into the next day (equal: a whole 24 hours).
     opened_today = today not in calendar.holidays and any(
-        (start < end and start <= clock < end) or (end < start <= clock)
+        (start < end and start <= clock < end) or (end <= start <= clock)
         for start, end in calendar.weekly_hours.get(today.weekday(), ())
     )
     # An overnight interval belongs to the day it opened, so yesterday's holiday closes it.
     still_open_from_yesterday = yesterday not in calendar.holidays and any(
-        clock < end < start for start, end in calendar.weekly_hours.get(yesterday.weekday(), ())
+        clock < end <= start for start, end in calendar.weekly_hours.get(yesterday.weekday(), ())
     )
     return opened_today or still_open_from_yesterday
 
@@ -136,9 +143,7 @@ def end_of_nth_open_minute(start: datetime, flags: list[bool], n: int) -> dateti
 @fast
 @given(
     zone=st.sampled_from(ZONES),
-    start=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
-    ),
+    start=st.datetimes(min_value=EARLIEST, max_value=LATEST, timezones=st.just(UTC)),
     duration=st.timedeltas(timedelta(0), timedelta(days=2000)),
 )
 def test_always_open_calendar_adds_wall_clock_time(
@@ -157,12 +162,8 @@ def test_always_open_calendar_adds_wall_clock_time(
 @fast
 @given(
     zone=st.sampled_from(ZONES),
-    start=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
-    ),
-    end=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
-    ),
+    start=st.datetimes(min_value=EARLIEST, max_value=LATEST, timezones=st.just(UTC)),
+    end=st.datetimes(min_value=EARLIEST, max_value=LATEST, timezones=st.just(UTC)),
 )
 def test_always_open_calendar_measures_wall_clock_time(
     zone: str, start: datetime, end: datetime
@@ -306,7 +307,7 @@ def test_next_openings_are_separate_fully_open_spans(
     assert all(business_time_between(a, b, calendar) == b - a for a, b in spans)
     assert all(
         business_time_between(gap_start, gap_end, calendar) == timedelta(0)
-        for (_, gap_start), (gap_end, _) in zip(spans, spans[1:], strict=False)
+        for (_, gap_start), (gap_end, _) in pairwise(spans)
     )
     assert business_time_between(start, bounds[0], calendar) == timedelta(0)
 
@@ -344,7 +345,9 @@ def test_stockholm_weekend_with_dst_change_adds_no_business_time() -> None:
 
     # when
     measured = business_time_between(
-        local("Europe/Stockholm", 2026, 3, 27, 12), local("Europe/Stockholm", 2026, 3, 30, 12), calendar
+        local("Europe/Stockholm", 2026, 3, 27, 12),
+        local("Europe/Stockholm", 2026, 3, 30, 12),
+        calendar,
     )
 
     # then
@@ -355,7 +358,9 @@ def test_stockholm_weekend_with_dst_change_adds_no_business_time() -> None:
     ("day", "real_hours"),
     [(date(2026, 3, 29), 5), (date(2026, 10, 25), 7), (date(2026, 6, 14), 6)],
 )
-def test_stockholm_night_shift_counts_real_hours_across_dst_change(day: date, real_hours: int) -> None:
+def test_stockholm_night_shift_counts_real_hours_across_dst_change(
+    day: date, real_hours: int
+) -> None:
     # given
     calendar = BusinessCalendar("Europe/Stockholm", {6: [(time(0), time(6))]})
     midnight = datetime.combine(day, time(0), ZoneInfo("Europe/Stockholm"))
@@ -392,7 +397,9 @@ def test_new_york_office_hours_resume_after_fall_back_at_new_offset() -> None:
 
 
 @pytest.mark.parametrize(("day", "real_hours"), [(date(2026, 3, 8), 11), (date(2026, 11, 1), 13)])
-def test_new_york_sunday_morning_counts_real_hours_across_dst_change(day: date, real_hours: int) -> None:
+def test_new_york_sunday_morning_counts_real_hours_across_dst_change(
+    day: date, real_hours: int
+) -> None:
     # given
     calendar = BusinessCalendar("America/New_York", {6: [(time(0), time(12))]})
     start = datetime.combine(day, time(0), ZoneInfo("America/New_York"))
@@ -593,13 +600,16 @@ def test_calendars_with_equal_settings_are_equal_and_hash_alike() -> None:
     assert len(distinct) == 1
 
 
+NAIVE = datetime(2026, 6, 1, 9)  # noqa: DTZ001 - the input under test
+
+
 @pytest.mark.parametrize(
     "call",
     [
-        lambda cal: add_business_time(datetime(2026, 6, 1, 9), HOUR, cal),
-        lambda cal: business_time_between(datetime(2026, 6, 1, 9), utc(2026, 6, 2), cal),
-        lambda cal: business_time_between(utc(2026, 6, 1), datetime(2026, 6, 2, 9), cal),
-        lambda cal: next_openings(datetime(2026, 6, 1, 9), cal, 1),
+        lambda cal: add_business_time(NAIVE, HOUR, cal),
+        lambda cal: business_time_between(NAIVE, utc(2026, 6, 2), cal),
+        lambda cal: business_time_between(utc(2026, 6, 1), NAIVE, cal),
+        lambda cal: next_openings(NAIVE, cal, 1),
     ],
     ids=["add", "between-start", "between-end", "next-openings"],
 )
@@ -622,7 +632,9 @@ def test_negative_duration_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    "weekly", [{}, {0: []}, {0: [(time(9), time(9))], 3: [(time(0), time(0))]}], ids=["none", "empty-day", "zero-length"]
+    "weekly",
+    [{}, {0: []}],
+    ids=["none", "empty-day"],
 )
 def test_calendar_without_open_time_is_rejected(weekly: dict[int, list[tuple[time, time]]]) -> None:
     # when / then
@@ -656,3 +668,15 @@ def test_years_of_holidays_measure_as_closed() -> None:
 
     # then
     assert measured == timedelta(0)
+
+
+def test_an_interval_ending_where_it_starts_is_a_whole_day() -> None:
+    # given: 00:00-00:00 on Monday, 08:00-08:00 on Wednesday (24 hours into Thursday)
+    calendar = BusinessCalendar("UTC", {0: [(time(0), time(0))], 2: [(time(8), time(8))]})
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    # when
+    monday_open = business_time_between(monday, monday + timedelta(days=1), calendar)
+    wednesday_on = business_time_between(monday + timedelta(days=2), monday + timedelta(days=4), calendar)
+    # then
+    assert monday_open == timedelta(hours=24)
+    assert wednesday_on == timedelta(hours=24)
