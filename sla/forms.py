@@ -14,7 +14,7 @@ _SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
 def parse_day(text: str, day_name: str) -> list[tuple[time, time]]:
-    """"08:00-12:00, 13:00-17:00" -> intervals; "22:00-06:00" runs past midnight."""
+    """"08:00-12:00, 13:00-17:00" -> intervals; "22:00-06:00" runs past midnight, "00:00-00:00" all day."""
     spans: list[tuple[time, time]] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         match = _SPAN.match(part)
@@ -24,8 +24,6 @@ def parse_day(text: str, day_name: str) -> list[tuple[time, time]]:
             start, end = (time.fromisoformat(v.zfill(5)) for v in match.groups())
         except ValueError as error:
             raise forms.ValidationError(f"{day_name}: “{part}” has a time that does not exist.") from error
-        if start == end and start != time(0):
-            raise forms.ValidationError(f"{day_name}: {part} opens and closes at the same minute.")
         spans.append((start, end))
     _check_overlaps(spans, day_name)
     return spans
