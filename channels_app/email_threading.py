@@ -1,0 +1,88 @@
+"""Which conversation a mail belongs to, and what a bounce does to the reply it bounced.
+
+Order (platforms.md 3.2): any id in In-Reply-To or References that we stored for this channel
+(inbound Message-IDs and the Message-IDs we generated for our replies); then a "[#123]" ticket
+token in the subject; otherwise the mail starts its own thread, keyed by its Message-ID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from channels_app.email_parsing import ParsedMail, ticket_number
+from channels_app.models import Channel
+from inbox import events
+from inbox.actions import record_event
+from inbox.models import Conversation, DeliveryState, Direction, Message
+
+
+@dataclass(frozen=True)
+class ThreadDecision:
+    thread_key: str
+    conversation_id: int | None  # the existing conversation the mail joins, if any
+    matched_by: str  # "references", "ticket", or "new"
+    direction: str  # "in"; "out" only for a mail sent from our own address into a known thread
+    starts_sla: bool  # auto-replies and bounces start no clock
+
+
+def support_address(channel: Channel) -> str:
+    return str(channel.config.get("address", "")).strip().lower()
+
+
+def conversation_by_references(*, channel_id: int, ids: list[str]) -> Conversation | None:
+    """The conversation of the most specific id we know: In-Reply-To first, then References newest first."""
+    if not ids:
+        return None
+    rows = dict(
+        Message.objects.filter(channel_id=channel_id, external_id__in=ids).values_list("external_id", "conversation_id")
+    )
+    for message_id in ids:
+        if message_id in rows:
+            return Conversation.objects.filter(pk=rows[message_id]).only("pk", "thread_key").first()
+    return None
+
+
+def decide_thread(*, channel: Channel, mail: ParsedMail) -> ThreadDecision:
+    ids = list(mail.in_reply_to) + list(reversed(mail.references))
+    if mail.bounce and mail.bounce_refers_to:
+        ids.insert(0, mail.bounce_refers_to)
+    ids = [i for i in dict.fromkeys(ids) if i != mail.message_id]
+    conversation = conversation_by_references(channel_id=channel.pk, ids=ids)
+    matched_by = "references" if conversation is not None else "new"
+    if conversation is None:
+        number = ticket_number(mail.subject)
+        if number is not None:
+            conversation = Conversation.objects.filter(pk=number, channel_id=channel.pk).only("pk", "thread_key").first()
+            matched_by = "ticket" if conversation is not None else "new"
+    # A mail from our own address that joins a known thread is the brand writing from another mail
+    # program. Anyone else, even when answering our reply, is recorded under their own identity.
+    ours = bool(support_address(channel)) and mail.from_address == support_address(channel)
+    return ThreadDecision(
+        thread_key=conversation.thread_key if conversation is not None else mail.message_id,
+        conversation_id=conversation.pk if conversation is not None else None,
+        matched_by=matched_by,
+        direction=Direction.OUT if ours and conversation is not None else Direction.IN,
+        starts_sla=not (mail.auto_reply or mail.bounce),
+    )
+
+
+def mark_bounced(*, channel_id: int, message_id: str, reason: str) -> int:
+    """The outbound reply a delivery report refers to failed: show it failed, with the report's reason."""
+    error = f"Bounced: {reason}" if reason else "Bounced: the recipient's server returned the mail."
+    with transaction.atomic():
+        messages = list(
+            Message.objects.select_for_update(no_key=True)
+            .filter(channel_id=channel_id, external_id=message_id, direction=Direction.OUT)
+            .exclude(delivery_state=DeliveryState.FAILED)
+            .select_related("conversation")
+        )
+        for message in messages:
+            Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED, delivery_error=error)
+            conversation = message.conversation
+            record_event(conversation=conversation, kind="bounced", data={"message_id": message.pk, "reason": reason})
+            events.push_conversation_changed(
+                conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery"
+            )
+    return len(messages)
