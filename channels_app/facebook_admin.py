@@ -1,0 +1,144 @@
+"""Admin pages for Facebook Page channels: add, edit (secrets write-only) and connect."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Team
+from accounts.permissions import admin_required
+from channels_app.base import ChannelAuthError, SendError
+from channels_app.delivery import mark_channel_needs_attention
+from channels_app.facebook import SUBSCRIBED_FIELDS, GraphClient
+from channels_app.models import Channel, ChannelKind, ChannelStatus
+
+logger = logging.getLogger(__name__)
+
+SECRET_FIELDS = ("page_access_token", "app_secret")
+CONFIG_FIELDS = ("page_id", "page_name", "app_id", "verify_token", "human_agent_enabled")
+
+
+class FacebookChannelForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
+    page_id = forms.RegexField(regex=r"^\d{1,30}$", max_length=30, label="Page id",
+                               error_messages={"invalid": "A Page id is a number."})
+    page_name = forms.CharField(max_length=200, required=False, label="Page name")
+    app_id = forms.RegexField(regex=r"^\d{1,30}$", max_length=30, label="App id",
+                              help_text="Messages this app sends are matched to replies; other apps' are recorded as outbound.")
+    verify_token = forms.CharField(max_length=100, required=False, label="Verify token",
+                                   help_text="Leave empty to generate one.")
+    human_agent_enabled = forms.BooleanField(required=False, label="Human Agent permission approved",
+                                             help_text="Allows human replies 24 h to 7 days after the person's last message.")
+    poll_interval_seconds = forms.IntegerField(min_value=15, max_value=86400, initial=60, label="Poll every (seconds)")
+    page_access_token = forms.CharField(required=False, label="Page access token",
+                                        widget=forms.PasswordInput(render_value=False))
+    app_secret = forms.CharField(required=False, label="App secret", widget=forms.PasswordInput(render_value=False))
+
+    def __init__(self, *args: Any, stored_secrets: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored_secrets = stored_secrets or {}
+        for name in SECRET_FIELDS:
+            if self.stored_secrets.get(name):
+                self.fields[name].help_text = "set; leave empty to keep it"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in SECRET_FIELDS:
+            if not cleaned.get(name) and not self.stored_secrets.get(name):
+                self.add_error(name, "This field is required.")
+        return cleaned
+
+
+def _initial(channel: Channel) -> dict[str, Any]:
+    initial: dict[str, Any] = {name: channel.config.get(name, "") for name in CONFIG_FIELDS}
+    initial.update(name=channel.name, team=channel.team_id, poll_interval_seconds=channel.poll_interval_seconds)
+    return initial
+
+
+def _save(channel: Channel, form: FacebookChannelForm) -> Channel:
+    data = form.cleaned_data
+    config = dict(channel.config or {})
+    config.update({name: data[name] for name in CONFIG_FIELDS})
+    config["page_id"] = str(data["page_id"])
+    config["verify_token"] = data["verify_token"] or config.get("verify_token") or secrets.token_urlsafe(24)
+    credentials = dict(channel.credentials or {})
+    for name in SECRET_FIELDS:
+        if data.get(name):
+            credentials[name] = data[name]
+    channel.kind = ChannelKind.FACEBOOK
+    channel.name = data["name"]
+    channel.team = data["team"]
+    channel.poll_interval_seconds = data["poll_interval_seconds"]
+    channel.config = config
+    channel.credentials = credentials
+    channel.save()
+    return channel
+
+
+def _context(form: FacebookChannelForm, channel: Channel | None) -> dict[str, Any]:
+    return {
+        "form": form,
+        "channel": channel,
+        "webhook_url": settings.PARLEY_PUBLIC_URL.rstrip("/") + reverse("webhooks:facebook"),
+        "subscribed_fields": SUBSCRIBED_FIELDS,
+    }
+
+
+@admin_required
+def facebook_add(request: HttpRequest) -> HttpResponse:
+    form = FacebookChannelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        channel = _save(Channel(kind=ChannelKind.FACEBOOK), form)
+        logger.info("facebook channel added", extra={"channel_id": channel.pk, "user_id": request.user.pk})
+        flash.success(request, "Channel saved. Set up the webhook in Meta, then connect the Page.")
+        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
+    return render(request, "channels_app/facebook_form.html", _context(form, None))
+
+
+@admin_required
+def facebook_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.FACEBOOK)
+    form = FacebookChannelForm(request.POST or None, initial=_initial(channel), stored_secrets=channel.credentials)
+    if request.method == "POST" and form.is_valid():
+        _save(channel, form)
+        logger.info("facebook channel edited", extra={"channel_id": channel.pk, "user_id": request.user.pk})
+        flash.success(request, "Channel saved.")
+        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
+    return render(request, "channels_app/facebook_form.html", _context(form, channel))
+
+
+@admin_required
+@require_POST
+def facebook_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """Check the Page token against the Page and subscribe the Page to our app's webhooks."""
+    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.FACEBOOK)
+    page_id = str(channel.config.get("page_id", ""))
+    client = GraphClient(access_token=str(channel.credentials.get("page_access_token", "")))
+    try:
+        page = client.get_object(page_id, fields="id,name")
+        subscribed = client.subscribe_page(page_id)
+    except ChannelAuthError as error:
+        mark_channel_needs_attention(channel=channel, reason=str(error))
+        flash.error(request, str(error))
+        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
+    except SendError as error:
+        flash.error(request, f"Could not connect the Page: {error}")
+        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
+    if not subscribed.get("success"):
+        flash.error(request, "Facebook did not confirm the webhook subscription; check the app's permissions.")
+        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
+    config = {**channel.config, "page_name": str(page.get("name") or channel.config.get("page_name", ""))}
+    Channel.objects.filter(pk=channel.pk).update(config=config, status=ChannelStatus.ACTIVE, status_reason="")
+    logger.info("facebook page connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
+    flash.success(request, f"Connected to {config['page_name'] or page_id} and subscribed to {SUBSCRIBED_FIELDS}.")
+    return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
