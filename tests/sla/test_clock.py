@@ -61,6 +61,10 @@ def local(zone: str, year: int, month: int, day: int, hour: int = 0) -> datetime
 # Wall times on a quarter-hour grid, avoiding 01:00-03:00 where the zones above have
 # their gaps and repeated hours: there "is the wall clock inside [start, end)" and the
 # calendar's documented fold=0 normalization legitimately differ (examples cover them).
+# Opening hours are set in whole minutes; microsecond-long intervals only make hypothesis hunt
+# for calendars open a microsecond a week, whose deadlines lie past the year 9999.
+WALL_TIMES = st.builds(time, st.integers(0, 23), st.integers(0, 59))
+
 ORACLE_TIMES = [time(h, m) for h in range(24) for m in (0, 15, 30, 45) if not 1 <= h < 3]
 
 
@@ -179,7 +183,7 @@ def test_always_open_calendar_measures_wall_clock_time(
 
 
 @fast
-@given(scenario=scenarios(st.times()), data=st.data())
+@given(scenario=scenarios(WALL_TIMES), data=st.data())
 def test_measuring_up_to_the_deadline_gives_the_duration_back(
     scenario: tuple[BusinessCalendar, datetime], data: st.DataObject
 ) -> None:
@@ -195,7 +199,7 @@ def test_measuring_up_to_the_deadline_gives_the_duration_back(
 
 
 @fast
-@given(scenario=scenarios(st.times()), data=st.data())
+@given(scenario=scenarios(WALL_TIMES), data=st.data())
 def test_longer_duration_never_gives_an_earlier_deadline(
     scenario: tuple[BusinessCalendar, datetime], data: st.DataObject
 ) -> None:
@@ -213,7 +217,7 @@ def test_longer_duration_never_gives_an_earlier_deadline(
 
 
 @fast
-@given(scenario=scenarios(st.times()), data=st.data())
+@given(scenario=scenarios(WALL_TIMES), data=st.data())
 def test_adding_in_two_steps_equals_adding_at_once(
     scenario: tuple[BusinessCalendar, datetime], data: st.DataObject
 ) -> None:
@@ -231,7 +235,7 @@ def test_adding_in_two_steps_equals_adding_at_once(
 
 
 @fast
-@given(scenario=scenarios(st.times()), data=st.data())
+@given(scenario=scenarios(WALL_TIMES), data=st.data())
 def test_skipping_whole_weeks_agrees_with_walking_day_by_day(
     scenario: tuple[BusinessCalendar, datetime], data: st.DataObject
 ) -> None:
@@ -289,7 +293,7 @@ def test_deadline_matches_minute_by_minute_wall_clock(
 
 
 @fast
-@given(scenario=scenarios(st.times()), count=st.integers(1, 6))
+@given(scenario=scenarios(WALL_TIMES), count=st.integers(1, 6))
 def test_next_openings_are_separate_fully_open_spans(
     scenario: tuple[BusinessCalendar, datetime], count: int
 ) -> None:
