@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from channels_app.base import AuthorIdentity, InboundMessage
 from channels_app.models import Channel
 from inbox import events
+from inbox.thread_append import append_to_open_thread
 from inbox.lock_objects import conversation_for_update, lock_thread
 from inbox.models import (
     Conversation,
@@ -58,10 +59,8 @@ def preview_of(text: str) -> str:
 
 def _conversation_changed(conversation: Conversation, reason: str) -> None:
     """After commit, the worker rescores the SLA, pushes the fresh row to the team and auto-assigns."""
-    from inbox.changes import announce
-
     conversation_id, team_id = conversation.pk, conversation.team_id
-    transaction.on_commit(lambda: announce(conversation_id=conversation_id, team_id=team_id, reason=reason))
+    transaction.on_commit(lambda: _announce(conversation_id, team_id, reason))
 
 
 # Changes after which automatic assignment looks for free capacity or new work (issue 5).
@@ -139,6 +138,9 @@ def ingest_message(*, inbound: InboundMessage) -> IngestResult:
     if not inbound.thread_key:
         raise IngestError("an inbound message needs a thread key")
     try:
+        fast = _append_fast(inbound)
+        if fast is not None:
+            return fast
         with transaction.atomic():
             return _ingest(inbound)
     except IntegrityError:
@@ -152,6 +154,29 @@ def ingest_message(*, inbound: InboundMessage) -> IngestResult:
         if existing is None:
             raise
         return IngestResult(created=False, message_id=existing[0], conversation_id=existing[1])
+
+
+def _append_fast(inbound: InboundMessage) -> IngestResult | None:
+    """One statement for the usual case (see inbox.thread_append); None when it does not apply."""
+    preview = preview_of(inbound.text) or "(attachment)"
+    if connection.in_atomic_block:
+        # Inside a caller's transaction a duplicate must only undo this message: use a savepoint.
+        with transaction.atomic():
+            appended = append_to_open_thread(inbound, preview=preview)
+    else:
+        # On its own the statement is its own transaction: one round trip, committed on return.
+        appended = append_to_open_thread(inbound, preview=preview)
+    if appended is None:
+        return None
+    message_id, conversation_id, team_id = appended
+    transaction.on_commit(lambda: _announce(conversation_id, team_id, "message"))
+    return IngestResult(created=True, message_id=message_id, conversation_id=conversation_id)
+
+
+def _announce(conversation_id: int, team_id: int, reason: str) -> None:
+    from inbox.changes import announce
+
+    announce(conversation_id=conversation_id, team_id=team_id, reason=reason)
 
 
 def _latest_conversation(inbound: InboundMessage) -> Conversation | None:

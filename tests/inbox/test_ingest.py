@@ -223,3 +223,30 @@ def test_concurrent_new_messages_of_one_new_thread_open_one_conversation():
     assert Conversation.objects.count() == 1
     assert Message.objects.count() == 4
     assert Identity.objects.count() == 1
+
+
+def test_a_changed_profile_is_updated_when_the_customer_writes_again():
+    # given
+    channel = make_channel()
+    ingest_message(inbound=make_inbound(channel=channel, author=make_author(external_id="9", handle="@old")))
+    # when
+    again = ingest_message(inbound=make_inbound(channel=channel, author=make_author(external_id="9", handle="@new")))
+    # then
+    assert Identity.objects.get(external_id="9").handle == "@new"
+    assert Conversation.objects.get(pk=again.conversation_id).messages.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follow_up_outside_any_transaction_is_stored_once_and_updates_the_thread():
+    # given
+    channel = make_channel()
+    author = make_author(external_id="55")
+    first = ingest_message(inbound=make_inbound(channel=channel, thread_key="t", author=author, text="first"))
+    follow_up = make_inbound(channel=channel, thread_key="t", author=author, text="second")
+    # when
+    results = [ingest_message(inbound=follow_up), ingest_message(inbound=follow_up)]
+    # then
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert [r.created for r in results] == [True, False]
+    assert conversation.last_message_preview == "second"
+    assert conversation.messages.count() == 2
