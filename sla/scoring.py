@@ -163,6 +163,8 @@ def _store(
 
 
 def _record_outcomes(conversation: Conversation, policy: SlaPolicy | None, evaluation: Evaluation, *, now: datetime) -> None:
+    if not evaluation.outcomes:
+        return
     existing = {
         (e.metric, e.cycle, e.sequence): e
         for e in SlaEvent.objects.filter(conversation=conversation)
