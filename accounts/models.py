@@ -29,6 +29,8 @@ class User(AbstractUser):
     supervised_teams = models.ManyToManyField(Team, related_name="supervisors", blank=True)
     capacity = models.PositiveIntegerField(default=10)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Round robin: automatic assignment picks the online agent assigned longest ago.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def display_name(self) -> str:

@@ -1,51 +1,107 @@
+"""Websockets: the live queue and one open conversation (changes, who is viewing, who is typing).
+
+No business logic here. Writes push small events after commit (inbox/events.py); each consumer
+renders the fresh row from the database for its own user and filters, so a late or reordered event
+never shows a stale row, and a user never receives a row of a team they cannot see.
+"""
+
+from __future__ import annotations
+
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from inbox import selectors
-from inbox.events import conversation_group
+from inbox import presence, selectors
+from inbox.events import conversation_group, team_group
+from inbox.models import Conversation
 
 
-def render_queue_row(*, user: Any, conversation_id: int) -> dict[str, Any]:
+def render_queue_row(
+    *, user: Any, conversation_id: int, filters: selectors.QueueFilters | None = None,
+    team_ids: list[int] | None = None,
+) -> dict[str, Any]:
     """The fresh row for this user, or a removal when they may not or no longer should see it."""
-    try:
-        conversation = selectors.conversation_for_user(user=user, conversation_id=conversation_id)
-    except Http404:
+    filters = filters or selectors.QueueFilters()
+    if team_ids is None:
+        team_ids = selectors.visible_team_ids(user=user)
+    conversation = (
+        Conversation.objects.select_related("channel", "customer", "identity", "assignee")
+        .only(*selectors.QUEUE_ROW_FIELDS, "channel_id", "assignee_id")
+        .filter(pk=conversation_id, team_id__in=team_ids)
+        .first()
+    )
+    if conversation is None or not selectors.matches_filters(conversation=conversation, user=user, filters=filters):
         return {"kind": "remove", "id": conversation_id}
-    if conversation.status not in selectors.QUEUE_STATUSES:
-        return {"kind": "remove", "id": conversation_id}
-    html = render_to_string("inbox/_queue_row.html", {"c": conversation})
-    return {"kind": "row", "id": conversation_id, "html": html}
+    from inbox.views import queue_row_html
+
+    return {"kind": "row", "id": conversation_id, "html": queue_row_html(conversation)}
+
+
+def render_counts(*, user: Any, filters: selectors.QueueFilters, team_ids: list[int], channels: list[Any]) -> str:
+    from inbox.views import filter_links
+
+    counts = selectors.queue_counts(user=user, filters=filters, team_ids=team_ids)
+    groups = filter_links(filters=filters, counts=counts, channels=channels)
+    return render_to_string("inbox/_queue_counts.html", {"filter_groups": groups})
+
+
+def _heartbeat(user: Any) -> None:
+    if presence.mark_seen(user_id=user.pk):
+        from inbox.assignment import assign_for_agent
+
+        assign_for_agent(user=user)
 
 
 class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope["user"]
         if not user.is_authenticated:
-            await self.close()
+            await self.close()  # rejects the handshake
             return
-        self.group_names = await database_sync_to_async(selectors.queue_groups_for)(user=user)
+        from inbox.views import filters_from
+
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.filters = filters_from({k: v[0] for k, v in query.items()})
+        self.team_ids, self.channels = await database_sync_to_async(self._load)(user)
+        self.group_names = [team_group(team_id) for team_id in self.team_ids]
         for name in self.group_names:
             await self.channel_layer.group_add(name, self.channel_name)
         await self.accept()
+        await database_sync_to_async(_heartbeat)(user)
+
+    def _load(self, user: Any) -> tuple[list[int], list[Any]]:
+        team_ids = selectors.visible_team_ids(user=user)
+        return team_ids, selectors.queue_channels(team_ids=team_ids)
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "group_names", []):
             await self.channel_layer.group_discard(name, self.channel_name)
 
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await database_sync_to_async(_heartbeat)(self.scope["user"])
+            await self.send_json({"kind": "pong", "t": content.get("t")})
+
     async def conversation_changed(self, event: dict[str, Any]) -> None:
-        payload = await database_sync_to_async(render_queue_row)(
-            user=self.scope["user"], conversation_id=event["conversation_id"]
-        )
+        payload = await database_sync_to_async(self._render)(event["conversation_id"])
         payload["reason"] = event.get("reason", "")
+        if "t" in event:
+            payload["t"] = event["t"]  # bench: the sender's clock, echoed for latency measurement
         await self.send_json(payload)
+
+    def _render(self, conversation_id: int) -> dict[str, Any]:
+        user = self.scope["user"]
+        payload = render_queue_row(user=user, conversation_id=conversation_id, filters=self.filters, team_ids=self.team_ids)
+        payload["counts"] = render_counts(user=user, filters=self.filters, team_ids=self.team_ids, channels=self.channels)
+        return payload
 
 
 class ConversationConsumer(AsyncJsonWebsocketConsumer):
-    """One open conversation page: tells it when the thread changed."""
+    """One open conversation page: thread changes, and the other agents viewing and typing."""
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -61,10 +117,49 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = conversation_group(conversation_id)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        await self._announce("join")
+        await database_sync_to_async(_heartbeat)(user)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):
+            await self._announce("leave")
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def _announce(self, action: str) -> None:
+        event = presence.presence_event(action=action, user=self.scope["user"], sender=self.channel_name)
+        await self.channel_layer.group_send(self.group_name, event)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind in ("typing", "stopped"):
+            await self._announce(kind)
+        elif kind == "ping":
+            await database_sync_to_async(_heartbeat)(self.scope["user"])
+            await self.send_json({"kind": "pong"})
 
     async def conversation_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"kind": "changed", "reason": event.get("reason", "")})
+
+    async def presence_event(self, event: dict[str, Any]) -> None:  # "presence.event"
+        if event["from"] == self.channel_name or event["user_id"] == self.scope["user"].pk:
+            return  # your own pages are not "someone else"
+        if event["action"] == "join":
+            # Answer a newcomer directly so they learn who was already here.
+            here = presence.presence_event(action="here", user=self.scope["user"], sender=self.channel_name)
+            await self.channel_layer.send(event["from"], here)
+        await self.send_json(
+            {"kind": "presence", "action": event["action"], "user_id": event["user_id"], "name": event["name"],
+             "conn": event["from"][-12:]}
+        )
+
+
+class EchoConsumer(AsyncJsonWebsocketConsumer):
+    """bench/queue.py's baseline: a bare websocket round trip on the same server (no DB, no layer).
+
+    Routed only when PARLEY_BENCH_ECHO=1 (inbox/routing.py).
+    """
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        await self.send(text_data=text_data, bytes_data=bytes_data)

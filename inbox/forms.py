@@ -1,14 +1,20 @@
 from django import forms
 
-from inbox.models import Priority, Visibility
+from accounts.models import Team
+from inbox.models import CannedResponse, Priority, Visibility
 
 
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
     visibility = forms.ChoiceField(choices=Visibility.choices)
+    # A fresh key per composed reply: a double click, a retried request or a re-sent form carry the
+    # same key, and the database's unique index turns the second into the first.
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
     public_note = forms.CharField(max_length=280, required=False)
     subject = forms.CharField(max_length=300, required=False)
+    # The newest reply the agent had seen when they wrote this one (collision warning).
+    seen_outbound_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):
@@ -17,3 +23,26 @@ class NoteForm(forms.Form):
 
 class PriorityForm(forms.Form):
     priority = forms.ChoiceField(choices=Priority.choices)
+
+
+class CustomerNotesForm(forms.Form):
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20000, required=False)
+
+
+class MergeForm(forms.Form):
+    # The other customer; "into" says which survives.
+    other = forms.IntegerField(min_value=1)
+    direction = forms.ChoiceField(choices=[("into_this", "into this customer"), ("into_other", "into the other")])
+
+
+class CannedResponseForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["team", "title", "body"]
+        help_texts = {"body": "Placeholders: {{customer.name}}, {{agent.name}}.", "team": "Empty: every team."}
+
+    def __init__(self, *args: object, teams: list[Team], allow_all_teams: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["team"]
+        field.queryset = Team.objects.filter(pk__in=[t.pk for t in teams])  # type: ignore[attr-defined]
+        field.required = not allow_all_teams

@@ -193,3 +193,43 @@ class StoredAttachment(models.Model):
     size = models.PositiveIntegerField()
     file = models.FileField(upload_to=_attachment_path)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class CannedResponse(models.Model):
+    """A saved reply an agent finds by typing; {{customer.name}} and {{agent.name}} are filled in."""
+
+    # Null team: shared by every team.
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="canned")
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QueueCounter(models.Model):
+    """How many queue conversations share one (team, channel, status, priority, assignee) tuple.
+
+    Maintained by a database trigger on inbox_conversation (migration 0003), so every write path
+    (actions, bulk updates, the SLA engine) keeps it right, and the queue's per-filter counts are
+    a sum over a few hundred small rows instead of a COUNT over the open conversations. assignee_id
+    is 0 for unassigned (a plain integer, not a foreign key, so the unique key has no NULLs).
+    """
+
+    team_id = models.BigIntegerField()
+    channel_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    priority = models.CharField(max_length=20)
+    assignee_id = models.BigIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team_id", "channel_id", "status", "priority", "assignee_id"], name="queue_counter_key"
+            )
+        ]

@@ -9,11 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from accounts.models import Role, Team, User
-from inbox.models import Conversation, ConversationEvent, ConversationStatus, Customer, Message
+from channels_app.models import Channel
+from inbox.models import (
+    CannedResponse,
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    Customer,
+    Direction,
+    Identity,
+    Message,
+    MessageKind,
+    Priority,
+    QueueCounter,
+)
 
 
 def visible_team_ids(*, user: User) -> list[int]:
@@ -60,7 +75,9 @@ def _customer_visible(user: User, customer: Customer) -> bool:
 
 def thread(*, conversation: Conversation) -> list[Message]:
     return list(
-        conversation.messages.select_related("author_identity", "author_user").order_by("platform_time", "id")
+        conversation.messages.select_related("author_identity", "author_user")
+        .prefetch_related("stored_files")
+        .order_by("platform_time", "id")
     )
 
 
@@ -85,27 +102,71 @@ class QueuePage:
     next_cursor: str | None
 
 
-def queue_rows(*, user: User, filters: QueueFilters, after: str | None = None, limit: int = 50) -> QueuePage:
+def queue_rows(
+    *, user: User, filters: QueueFilters, after: str | None = None, limit: int = 50, team_ids: list[int] | None = None
+) -> QueuePage:
     """The agent's queue: breached first, then by SLA due time, then longest waiting.
 
     Keyset pagination on (sla_rank, sla_due_at, waiting_since, id), nulls last, so page 100 costs
-    what page 1 costs.
+    what page 1 costs. team_ids, when the caller already has them, saves the membership query.
     """
-    qs = _queue_queryset(user=user, filters=filters)
-    if after:
-        qs = qs.filter(_after_cursor(after))
-    rows = list(
-        qs.select_related("channel", "customer", "identity", "assignee").order_by(
-            "sla_rank", "sla_due_at", "waiting_since", "id"
-        )[: limit + 1]
-    )
+    if team_ids is None:
+        team_ids = visible_team_ids(user=user)
+    qs = _queue_queryset(user=user, filters=filters, team_ids=team_ids)
+    if connection.vendor == "postgresql":
+        # One row-value comparison over the same expressions as the partial queue indexes
+        # (migration 0004): PostgreSQL starts the index scan at the cursor instead of walking
+        # and discarding every earlier row, so a late page reads only its own rows.
+        if after:
+            # Lead the row value with the column the best index starts with (pinned by equality),
+            # so only that index can take the comparison as its range condition.
+            if filters.scope == "mine":
+                prefix = ("assignee_id", user.pk)
+            elif len(team_ids) == 1:
+                prefix = ("team_id", team_ids[0])
+            else:
+                prefix = None
+            qs = qs.filter(_pg_after_cursor(after, prefix=prefix))
+        qs = qs.order_by(*(RawSQL(key, []).asc() for key in _PG_KEYS))
+    else:
+        if after:
+            qs = qs.filter(_after_cursor(after))
+        qs = qs.order_by(
+            "sla_rank", F("sla_due_at").asc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "id"
+        )
+    qs = qs.select_related("channel", "customer", "identity", "assignee").only(*QUEUE_ROW_FIELDS)[: limit + 1]
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            # PostgreSQL estimates a row-value comparison by its first column alone (sla_rank > 1:
+            # "no rows"), then prefers reading every later row and sorting them; on a big queue that
+            # is 100+ ms where the ordered index scan stopping after limit + 1 rows takes 1 ms.
+            # The only sensible plan for a keyset page is that index scan, so say so, for this
+            # statement only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off")
+            rows = list(qs)
+    else:
+        rows = list(qs)
     next_cursor = _cursor_of(rows[limit - 1]) if len(rows) > limit else None
     return QueuePage(rows=rows[:limit], next_cursor=next_cursor)
 
 
-def _queue_queryset(*, user: User, filters: QueueFilters) -> QuerySet[Conversation]:
+# What a queue row shows and sorts on; the rest of each row stays in the database.
+QUEUE_ROW_FIELDS = (
+    "id", "team_id", "status", "priority", "visibility", "subject", "last_message_preview", "waiting_since",
+    "sla_due_at", "sla_state", "sla_rank",
+    "channel__id", "channel__name", "channel__kind", "channel__config",
+    "customer__id", "customer__name",
+    "identity__id", "identity__handle", "identity__display_name",
+    "assignee__id", "assignee__username", "assignee__first_name", "assignee__last_name",
+)
+
+
+def _queue_queryset(*, user: User, filters: QueueFilters, team_ids: list[int] | None = None) -> QuerySet[Conversation]:
     statuses = [filters.status] if filters.status in QUEUE_STATUSES else list(QUEUE_STATUSES)
-    qs = visible_conversations(user=user).filter(status__in=statuses)
+    if team_ids is None:
+        team_ids = visible_team_ids(user=user)
+    qs = Conversation.objects.filter(team_id__in=team_ids, status__in=statuses)
     if filters.scope == "mine":
         qs = qs.filter(assignee=user)
     elif filters.scope == "unassigned":
@@ -151,6 +212,34 @@ def _after_cursor(cursor: str) -> Q:
     )
 
 
+_T = '"inbox_conversation"'
+_INF = "'infinity'::timestamptz"
+# Nulls last as 'infinity', so the sort key has no NULLs and compares as one row value.
+_PG_KEYS = (
+    f"{_T}.\"sla_rank\"",
+    f"COALESCE({_T}.\"sla_due_at\", {_INF})",
+    f"COALESCE({_T}.\"waiting_since\", {_INF})",
+    f"{_T}.\"id\"",
+)
+
+
+def _pg_after_cursor(cursor: str, *, prefix: tuple[str, int] | None = None) -> Q | RawSQL:
+    try:
+        rank_s, due_s, waiting_s, pk_s = cursor.split("|")
+        rank, pk = int(rank_s), int(pk_s)
+        due = None if due_s == _FAR else datetime.fromisoformat(due_s)
+        waiting = None if waiting_s == _FAR else datetime.fromisoformat(waiting_s)
+    except ValueError:
+        return Q()
+    keys, values, params = list(_PG_KEYS), ["%s", f"COALESCE(%s::timestamptz, {_INF})", f"COALESCE(%s::timestamptz, {_INF})", "%s"], [rank, due, waiting, pk]
+    if prefix is not None:
+        keys.insert(0, f'{_T}."{prefix[0]}"')
+        values.insert(0, "%s")
+        params.insert(0, prefix[1])
+    sql = f"({', '.join(keys)}) > ({', '.join(values)})"
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
 def customer_conversations(*, user: User, customer: Customer) -> list[Conversation]:
     return list(
         visible_conversations(user=user)
@@ -164,3 +253,165 @@ def queue_groups_for(*, user: User) -> list[str]:
     from inbox.events import team_group
 
     return [team_group(team_id) for team_id in visible_team_ids(user=user)]
+
+
+def matches_filters(*, conversation: Conversation, user: User, filters: QueueFilters) -> bool:
+    """Whether a conversation belongs in a queue shown with these filters (the live path's check)."""
+    statuses = [filters.status] if filters.status in QUEUE_STATUSES else list(QUEUE_STATUSES)
+    return (
+        conversation.status in statuses
+        and (filters.scope != "mine" or conversation.assignee_id == user.pk)
+        and (filters.scope != "unassigned" or conversation.assignee_id is None)
+        and (not filters.channel_id or conversation.channel_id == filters.channel_id)
+        and (not filters.priority or conversation.priority == filters.priority)
+    )
+
+
+SCOPES = (("all", "All my teams"), ("mine", "Mine"), ("unassigned", "Unassigned"))
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Per-filter counts: each option counted with the other filters as currently chosen."""
+
+    scope: dict[str, int]
+    status: dict[str, int]
+    priority: dict[str, int]
+    channel: dict[int, int]
+    total: int
+
+
+def queue_counts(*, user: User, filters: QueueFilters, team_ids: list[int] | None = None) -> QueueCounts:
+    """Counts from the trigger-maintained QueueCounter rows: one small read, never a COUNT(*).
+
+    A team has at most channels x 2 statuses x 4 priorities x (agents + 1) counter rows, so this
+    sums a few hundred rows however many conversations are open.
+    """
+    if team_ids is None:
+        team_ids = visible_team_ids(user=user)
+    # Assignees fold into three classes in SQL (unassigned 0, this user, anyone else -1), so an
+    # admin over every team reads channels x 2 x 4 x 3 rows at most.
+    who = Case(When(assignee_id=0, then=Value(0)), When(assignee_id=user.pk, then=Value(user.pk)), default=Value(-1))
+    rows = list(
+        QueueCounter.objects.filter(team_id__in=team_ids, n__gt=0)
+        .annotate(who=who)
+        .values("channel_id", "status", "priority", "who")
+        .annotate(total=Sum("n"))
+        .values_list("channel_id", "status", "priority", "who", "total")
+    )
+
+    def keep(row: tuple[int, str, str, int, int], skip: str) -> bool:
+        channel_id, status, priority, assignee_id, _ = row
+        return (
+            (skip == "scope" or filters.scope == "all" or (filters.scope == "mine" and assignee_id == user.pk)
+             or (filters.scope == "unassigned" and assignee_id == 0))
+            and (skip == "status" or not filters.status or status == filters.status)
+            and (skip == "priority" or not filters.priority or priority == filters.priority)
+            and (skip == "channel" or not filters.channel_id or channel_id == filters.channel_id)
+        )
+
+    scope = {"all": 0, "mine": 0, "unassigned": 0}
+    status = {"": 0, "open": 0, "pending": 0}
+    priority = {"": 0, **{value: 0 for value in Priority.values}}
+    channel: dict[int, int] = {}
+    total = 0
+    for row in rows:
+        channel_id, row_status, row_priority, assignee_id, n = row
+        if keep(row, "scope"):
+            scope["all"] += n
+            scope["mine"] += n if assignee_id == user.pk else 0
+            scope["unassigned"] += n if assignee_id == 0 else 0
+        if keep(row, "status"):
+            status[""] += n
+            status[row_status] = status.get(row_status, 0) + n
+        if keep(row, "priority"):
+            priority[""] += n
+            priority[row_priority] = priority.get(row_priority, 0) + n
+        if keep(row, "channel"):
+            channel[channel_id] = channel.get(channel_id, 0) + n
+        if keep(row, ""):
+            total += n
+    return QueueCounts(scope=scope, status=status, priority=priority, channel=channel, total=total)
+
+
+def queue_channels(*, team_ids: list[int]) -> list[Channel]:
+    return list(Channel.objects.filter(team_id__in=team_ids).only("pk", "name", "kind", "config").order_by("name"))
+
+
+def last_outbound_id(*, conversation: Conversation) -> int:
+    """The newest reply on the thread, so the composer can tell when someone else replied since."""
+    return (
+        conversation.messages.filter(direction=Direction.OUT, kind=MessageKind.MESSAGE)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+
+
+def replies_since(*, conversation: Conversation, seen_id: int, user: User) -> list[Message]:
+    """Replies by anyone but this agent (another agent, another tool) newer than the one they saw."""
+    return list(
+        conversation.messages.filter(direction=Direction.OUT, kind=MessageKind.MESSAGE, pk__gt=seen_id)
+        .exclude(author_user=user)
+        .select_related("author_user")
+        .order_by("pk")
+    )
+
+
+def team_agents(*, team_id: int) -> list[User]:
+    return list(User.objects.filter(teams=team_id, is_active=True).order_by("username"))
+
+
+def canned_responses(*, user: User, team_id: int, query: str, limit: int = 8) -> list[CannedResponse]:
+    qs = CannedResponse.objects.filter(Q(team__isnull=True) | Q(team_id=team_id))
+    if user.role != Role.ADMIN:
+        qs = qs.filter(Q(team__isnull=True) | Q(team_id__in=visible_team_ids(user=user)))
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(body__icontains=query))
+    return list(qs.order_by("title")[:limit])
+
+
+def customer_identities(*, customer: Customer) -> list[Identity]:
+    return list(customer.identities.order_by("kind", "pk"))
+
+
+def _is_email_kind(kind: str) -> bool:
+    return kind in ("email", "sim-email")
+
+
+def suggested_duplicates(*, user: User, customer: Customer, limit: int = 10) -> list[tuple[Customer, str]]:
+    """Other customers that are probably the same person: the same email address, or the same
+    name on another channel. Only customers the user may see are suggested."""
+    identities = customer_identities(customer=customer)
+    emails = {i.handle.lower() for i in identities if _is_email_kind(i.kind) and "@" in i.handle}
+    emails |= {i.external_id.lower() for i in identities if _is_email_kind(i.kind) and "@" in i.external_id}
+    kinds = {i.kind for i in identities}
+    found: dict[int, tuple[Customer, str]] = {}
+    if emails:
+        email_q = Q()
+        for address in emails:
+            email_q |= Q(handle__iexact=address) | Q(external_id__iexact=address)
+        for identity in (
+            Identity.objects.filter(email_q).exclude(customer=customer).select_related("customer")[:limit]
+        ):
+            found.setdefault(identity.customer_id, (identity.customer, f"same email address {identity.handle}"))
+    if customer.name:
+        same_name = (
+            Identity.objects.filter(Q(customer__name__iexact=customer.name) | Q(display_name__iexact=customer.name))
+            .exclude(customer=customer)
+            .exclude(kind__in=kinds)
+            .select_related("customer")[:limit]
+        )
+        for identity in same_name:
+            found.setdefault(identity.customer_id, (identity.customer, f"same name on {identity.kind}"))
+    candidates = [pair for pair in found.values() if pair[0].merged_into_id is None]
+    if user.role == Role.ADMIN or not candidates:
+        return candidates[:limit]
+    visible = set(
+        visible_conversations(user=user)
+        .filter(customer_id__in=[c.pk for c, _ in candidates])
+        .values_list("customer_id", flat=True)
+    )
+    return [pair for pair in candidates if pair[0].pk in visible][:limit]

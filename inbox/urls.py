@@ -7,11 +7,17 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation"),
+    path("conversations/<int:conversation_id>/live/", views.conversation_live, name="conversation_live"),
     path("conversations/<int:conversation_id>/reply/", views.reply, name="reply"),
     path("conversations/<int:conversation_id>/note/", views.note, name="note"),
     path("conversations/<int:conversation_id>/assign/", views.assign, name="assign"),
     path("conversations/<int:conversation_id>/status/", views.set_status, name="status"),
     path("conversations/<int:conversation_id>/priority/", views.set_priority, name="priority"),
+    path("conversations/<int:conversation_id>/canned/", views.canned_search, name="canned"),
     path("messages/<int:message_id>/retry/", views.retry_message, name="retry"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
+    path("canned/", views.canned_list, name="canned_list"),
+    path("canned/<int:canned_id>/delete/", views.canned_delete, name="canned_delete"),
+    path("customers/<int:customer_id>/notes/", views.customer_notes, name="customer_notes"),
+    path("customers/<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),
 ]

@@ -1,111 +1,315 @@
-// Parley front end: live queue rows over the websocket, ticking SLA countdowns, composer hints.
+// Parley front end. No inline scripts anywhere (CSP): everything hooks in from here.
+// Live queue rows and conversation fragments over the websocket, swapped in place (never a page
+// reload, so scroll position and a reply being typed survive), ticking SLA countdowns, presence
+// and typing, composer hints, canned responses, keyboard shortcuts.
 (function () {
   "use strict";
 
   function humanize(ms) {
     var s = Math.round(Math.abs(ms) / 1000);
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    var text = h ? h + "h " + m + "m" : m ? m + "m " + sec + "s" : sec + "s";
-    return ms < 0 ? text + " overdue" : text;
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (d) return d + "d " + h + "h";
+    if (h) return h + "h " + m + "m";
+    if (m) return m + "m " + sec + "s";
+    return sec + "s";
   }
 
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var ms = Date.parse(el.dataset.due) - now;
-      el.textContent = humanize(ms);
+      // Overdue is said in words as well as colour.
+      el.textContent = ms < 0 ? humanize(ms) + " overdue" : humanize(ms) + " left";
       el.classList.toggle("overdue", ms < 0);
     });
     document.querySelectorAll("[data-since]").forEach(function (el) {
-      el.textContent = humanize(now - Date.parse(el.dataset.since)).replace(" overdue", "");
+      el.textContent = humanize(now - Date.parse(el.dataset.since));
     });
   }
 
-  function placeRow(tbody, html, id) {
+  function fromHtml(html) {
     var tpl = document.createElement("template");
     tpl.innerHTML = html.trim();
-    var row = tpl.content.firstElementChild;
+    return tpl.content;
+  }
+
+  function activate(el) {
+    if (window.htmx && el) window.htmx.process(el);
+  }
+
+  // Keep what the agent is looking at where it is while rows come and go above it.
+  function keepScroll(change) {
+    var anchor = null, top = 0;
+    if (window.scrollY > 0) {
+      var rows = document.querySelectorAll("#queue-rows tr.row");
+      for (var i = 0; i < rows.length; i++) {
+        var r = rows[i].getBoundingClientRect();
+        if (r.bottom > 0) { anchor = rows[i]; top = r.top; break; }
+      }
+    }
+    change();
+    if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - top);
+  }
+
+  function connect(path, handler, stateEl) {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var delay = 500, opened = false, ws = null, pinger = null;
+    function open() {
+      ws = new WebSocket(scheme + location.host + path);
+      ws.onopen = function () {
+        if (stateEl) { stateEl.textContent = "live"; stateEl.classList.remove("down"); }
+        document.body.dataset.live = "1";
+        if (opened && handler.reconnected) handler.reconnected();
+        opened = true;
+        delay = 500;
+        pinger = setInterval(function () { send({ type: "ping" }); }, 30000);
+        if (handler.opened) handler.opened();
+      };
+      ws.onmessage = function (e) { handler.message(JSON.parse(e.data)); };
+      ws.onclose = function () {
+        document.body.dataset.live = "0";
+        if (stateEl) { stateEl.textContent = "reconnecting…"; stateEl.classList.add("down"); }
+        if (pinger) clearInterval(pinger);
+        var wait = delay;
+        delay = Math.min(delay * 2, 8000);
+        (function retry() {
+          // window.parleyHoldReconnect lets a test keep the page offline for a while.
+          if (window.parleyHoldReconnect) setTimeout(retry, 100); else setTimeout(open, wait);
+        })();
+      };
+    }
+    function send(obj) {
+      if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj));
+    }
+    open();
+    window.parleySocket = { send: send, close: function () { if (ws) ws.close(); } };
+    return { send: send };
+  }
+
+  // --- queue ---------------------------------------------------------------------------------
+
+  function placeRow(tbody, html, id) {
+    var row = fromHtml(html).firstElementChild;
     var old = document.getElementById("conv-" + id);
+    var wasSelected = old && old.classList.contains("selected");
     if (old) old.remove();
     var empty = tbody.querySelector("tr.empty");
     if (empty) empty.remove();
+    if (wasSelected) row.classList.add("selected");
     var key = row.dataset.sort;
     var rows = tbody.querySelectorAll("tr.row");
     for (var i = 0; i < rows.length; i++) {
       if (rows[i].dataset.sort > key) { tbody.insertBefore(row, rows[i]); return; }
     }
-    var more = tbody.querySelector("#queue-more");
     // Past the loaded page a row belongs to a later page: leave it to "More".
-    if (!more) tbody.appendChild(row);
+    if (!tbody.querySelector("#queue-more")) tbody.appendChild(row);
   }
 
-  function connect(path, onMessage, stateEl) {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var delay = 500;
-    function open() {
-      var ws = new WebSocket(scheme + location.host + path);
-      ws.onopen = function () {
-        if (stateEl) stateEl.textContent = "live";
-        if (delay > 500 && onMessage.reconnected) onMessage.reconnected();
-        delay = 500;
-      };
-      ws.onmessage = function (e) { onMessage(JSON.parse(e.data)); };
-      ws.onclose = function () {
-        if (stateEl) stateEl.textContent = "reconnecting…";
-        setTimeout(open, delay);
-        delay = Math.min(delay * 2, 10000);
-      };
-    }
-    open();
+  function swapById(html) {
+    var frag = fromHtml(html);
+    Array.prototype.slice.call(frag.children).forEach(function (el) {
+      var old = el.id && document.getElementById(el.id);
+      if (old) { old.replaceWith(el); activate(el); }
+    });
   }
 
   function initQueue(section) {
     var tbody = document.getElementById("queue-rows");
-    var handler = function (msg) {
-      if (msg.kind === "row") placeRow(tbody, msg.html, msg.id);
-      else if (msg.kind === "remove") {
-        var old = document.getElementById("conv-" + msg.id);
-        if (old) old.remove();
-      }
-      tick();
-    };
-    // After a dropped connection, reload the visible rows to catch up on what was missed.
-    handler.reconnected = function () {
-      fetch(location.href, { headers: { "HX-Request": "true" } }).then(function (r) { return r.text(); }).then(function () {
-        location.reload();
-      });
+    var handler = {
+      message: function (msg) {
+        if (msg.kind === "row" || msg.kind === "remove") {
+          keepScroll(function () {
+            if (msg.kind === "row") placeRow(tbody, msg.html, msg.id);
+            else { var old = document.getElementById("conv-" + msg.id); if (old) old.remove(); }
+          });
+          if (msg.counts) swapById(msg.counts);
+          tick();
+          document.dispatchEvent(new CustomEvent("parley:queue-updated", { detail: msg }));
+        }
+      },
+      // After a dropped connection, re-read the loaded rows and the counts: what changed meanwhile.
+      reconnected: function () {
+        var loaded = Math.max(tbody.querySelectorAll("tr.row").length, 50);
+        var url = new URL(location.href);
+        url.searchParams.delete("after");
+        url.searchParams.set("fragment", "rows");
+        url.searchParams.set("limit", String(loaded));
+        var selected = tbody.querySelector("tr.selected");
+        var selectedId = selected ? selected.id : null;
+        fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) {
+            keepScroll(function () {
+              tbody.innerHTML = html;
+              activate(tbody);
+              if (selectedId && document.getElementById(selectedId)) document.getElementById(selectedId).classList.add("selected");
+            });
+            tick();
+          });
+        fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (page) {
+          var doc = new DOMParser().parseFromString(page, "text/html");
+          var counts = doc.getElementById("queue-counts");
+          if (counts) swapById(counts.outerHTML);
+        });
+      },
     };
     connect(section.dataset.ws, handler, document.getElementById("live-state"));
   }
 
+  // --- conversation --------------------------------------------------------------------------
+
   function initConversation(section) {
-    connect(section.dataset.ws, function (msg) {
-      if (msg.kind === "changed") {
-        var typing = document.getElementById("reply-text");
-        if (typing && typing.value) return; // never throw away a reply being typed
-        location.reload();
+    var viewers = {}, typers = {}, socket = null, refreshTimer = null;
+
+    function seenId() {
+      var el = document.querySelector("#reply-form [name=seen_outbound_id]");
+      return el ? el.value : "";
+    }
+
+    function refresh() {
+      // Coalesce bursts (a send pushes several events) into one fetch of the changing parts.
+      if (refreshTimer) return;
+      refreshTimer = setTimeout(function () {
+        refreshTimer = null;
+        var url = section.dataset.liveUrl + "?seen=" + encodeURIComponent(seenId());
+        fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) { swapById(html); tick(); document.dispatchEvent(new CustomEvent("parley:conversation-updated")); });
+      }, 60);
+    }
+
+    function renderPresence() {
+      var names = {};
+      Object.keys(viewers).forEach(function (k) { names[viewers[k]] = true; });
+      var list = Object.keys(names);
+      document.getElementById("viewers").textContent = list.length ? "Also viewing: " + list.join(", ") + "." : "";
+      var typing = Object.keys(typers).map(function (k) { return typers[k].name; });
+      document.getElementById("typing").textContent = typing.length ? typing.join(", ") + (typing.length > 1 ? " are" : " is") + " typing a reply…" : "";
+    }
+
+    socket = connect(section.dataset.ws, {
+      message: function (msg) {
+        if (msg.kind === "changed") refresh();
+        else if (msg.kind === "presence") {
+          if (msg.action === "join" || msg.action === "here") viewers[msg.conn] = msg.name;
+          else if (msg.action === "leave") { delete viewers[msg.conn]; delete typers[msg.user_id]; }
+          else if (msg.action === "typing") {
+            viewers[msg.conn] = msg.name;
+            if (typers[msg.user_id]) clearTimeout(typers[msg.user_id].timer);
+            typers[msg.user_id] = { name: msg.name, timer: setTimeout(function () { delete typers[msg.user_id]; renderPresence(); }, 5000) };
+          } else if (msg.action === "stopped" && typers[msg.user_id]) {
+            clearTimeout(typers[msg.user_id].timer); delete typers[msg.user_id];
+          }
+          renderPresence();
+        }
+      },
+      opened: function () { viewers = {}; renderPresence(); },
+      reconnected: refresh,
+    }, document.getElementById("live-state"));
+
+    var lastTyping = 0;
+    document.addEventListener("input", function (e) {
+      if (e.target.id === "reply-text") {
+        updateCounter();
+        var now = Date.now();
+        if (now - lastTyping > 2000) { lastTyping = now; socket.send({ type: "typing" }); }
       }
     });
-    var text = document.getElementById("reply-text"), counter = document.getElementById("reply-counter");
-    if (text && counter && text.dataset.max) {
-      var update = function () {
-        var left = parseInt(text.dataset.max, 10) - text.value.length;
-        counter.textContent = left + " characters left";
-        counter.classList.toggle("over", left < 0);
-      };
-      text.addEventListener("input", update);
-      update();
-    }
-    var form = document.getElementById("reply-form");
-    if (form) form.addEventListener("submit", function () {
-      var button = document.getElementById("send-reply");
-      setTimeout(function () { button.disabled = true; button.textContent = "Sending…"; }, 0);
+    document.addEventListener("change", function (e) {
+      if (e.target.id === "reply-visibility") { togglePublicNote(); updateCounter(); }
     });
+    document.addEventListener("click", function (e) {
+      var pick = e.target.closest && e.target.closest(".canned-pick");
+      if (pick) {
+        var text = document.getElementById("reply-text");
+        var start = text.selectionStart || 0, end = text.selectionEnd || 0;
+        text.value = text.value.slice(0, start) + pick.dataset.insert + text.value.slice(end);
+        text.focus();
+        updateCounter();
+      }
+    });
+    document.body.addEventListener("htmx:afterSwap", function () { updateCounter(); togglePublicNote(); tick(); });
+    document.body.addEventListener("htmx:beforeRequest", function (e) {
+      if (e.detail.elt && e.detail.elt.id === "reply-form") { lastTyping = 0; socket.send({ type: "stopped" }); }
+    });
+    updateCounter();
+    togglePublicNote();
+    if (location.hash === "#reply") focusReply();
+  }
+
+  function updateCounter() {
+    var text = document.getElementById("reply-text"), counter = document.getElementById("reply-counter");
+    if (!text || !counter || !text.dataset.max) return;
+    var vis = document.getElementById("reply-visibility");
+    // The limit shown is the one for replies of the conversation's own visibility.
+    if (vis && text.dataset.maxFor && vis.value !== text.dataset.maxFor) { counter.textContent = ""; counter.classList.remove("over"); return; }
+    var value = text.value;
+    // X counts every link as 23 characters (t.co) and wide characters as 2; the server checks exactly.
+    if (text.dataset.weighted) value = value.replace(/https?:\/\/\S+/g, "x".repeat(23)).replace(/[\u1100-\uffff]|[\ud800-\udbff][\udc00-\udfff]/g, "xx");
+    var left = parseInt(text.dataset.max, 10) - value.length;
+    counter.textContent = left >= 0 ? left + " characters left" : -left + " characters over the limit";
+    counter.classList.toggle("over", left < 0);
+  }
+
+  function togglePublicNote() {
+    var composer = document.getElementById("composer"), vis = document.getElementById("reply-visibility");
+    var wrap = document.getElementById("public-note-wrap");
+    if (!composer || !vis || !wrap) return;
+    wrap.hidden = !(composer.dataset.convVisibility === "public" && vis.value === "private");
+  }
+
+  function focusReply() {
+    var text = document.getElementById("reply-text");
+    if (text) { text.focus(); text.scrollIntoView({ block: "center" }); }
+  }
+
+  // --- keyboard ------------------------------------------------------------------------------
+
+  function moveSelection(step) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#queue-rows tr.row"));
+    if (!rows.length) return;
+    var current = rows.findIndex(function (r) { return r.classList.contains("selected"); });
+    var next = current < 0 ? 0 : Math.max(0, Math.min(rows.length - 1, current + step));
+    rows.forEach(function (r) { r.classList.remove("selected"); r.removeAttribute("aria-selected"); });
+    rows[next].classList.add("selected");
+    rows[next].setAttribute("aria-selected", "true");
+    rows[next].scrollIntoView({ block: "nearest" });
+  }
+
+  function onKey(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target, tag = t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || t.isContentEditable) {
+      if (e.key === "Escape") t.blur();
+      return;
+    }
+    if ((tag === "A" || tag === "BUTTON") && e.key === "Enter") return; // the focused control's own Enter
+    if (document.querySelector("dialog[open]") && e.key !== "?") return;
+    var selected = document.querySelector("#queue-rows tr.selected");
+    if (e.key === "j") { moveSelection(1); e.preventDefault(); }
+    else if (e.key === "k") { moveSelection(-1); e.preventDefault(); }
+    else if (e.key === "Enter" && selected) { location.href = selected.dataset.href; e.preventDefault(); }
+    else if (e.key === "r") {
+      if (document.getElementById("reply-text")) focusReply();
+      else if (selected) location.href = selected.dataset.href + "#reply";
+      e.preventDefault();
+    } else if (e.key === "e") {
+      var resolve = document.getElementById("resolve");
+      if (resolve) { resolve.click(); e.preventDefault(); }
+    } else if (e.key === "?") {
+      var dialog = document.getElementById("shortcuts");
+      if (dialog && !dialog.open) dialog.showModal();
+      e.preventDefault();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
+    document.addEventListener("keydown", onKey);
+    var help = document.getElementById("show-shortcuts");
+    if (help) help.addEventListener("click", function () { document.getElementById("shortcuts").showModal(); });
+    document.body.addEventListener("htmx:afterSwap", tick);
     var queue = document.querySelector("section.queue[data-ws]");
     if (queue) initQueue(queue);
     var conv = document.querySelector("section.conversation[data-ws]");

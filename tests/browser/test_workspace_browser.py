@@ -1,0 +1,236 @@
+"""The agent workspace in Debian's chromium against a real daphne on PostgreSQL and Redis.
+
+The server is a daphne subprocess pointed at pytest-django's test database (same name, same
+Redis prefix), and a real Celery worker in this process delivers the replies it queues. The test
+process plays the platforms: it ingests inbound messages, whose pushes reach the browser through
+Redis exactly as a worker's would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from inbox.actions import ingest_message
+from inbox.models import Conversation, Message
+from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.services,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+    pytest.mark.skipif(not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                       reason="the live server needs PostgreSQL and Redis"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    db = settings.DATABASES["default"]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PARLEY_INPROCESS_WORKERS": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("daphne did not start")
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; Django's ORM calls in the test body
+    # are still plain synchronous calls, so its async-context guard is lifted for these tests only.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def world(transactional_db, celery_worker):
+    team = make_team("Support")
+    channel = make_channel(team=team, name="X support", config={"flavor": "x"})
+    return {
+        "team": team,
+        "channel": channel,
+        "alice": make_user(teams=[team], username="alice"),
+        "bob": make_user(teams=[team], username="bob"),
+    }
+
+
+def _page_as(browser, server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(base_url=server)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": server}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.csp_violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_violations.append(m.text))
+    return page
+
+
+def _ingest(channel, text, thread_key="t1", author=None):
+    inbound = make_inbound(channel=channel, text=text, thread_key=thread_key, author=author or make_author(display_name="Jo"))
+    return ingest_message(inbound=inbound).conversation_id
+
+
+def _live(page):
+    page.locator("body[data-live='1']").wait_for()
+    page.evaluate("() => { window.__sameDocument = 'yes'; }")
+
+
+def test_a_new_inbound_appears_in_the_open_queue_within_two_seconds_without_reload(browser, server, world):
+    # given
+    page = _page_as(browser, server, world["alice"])
+    page.goto("/")
+    _live(page)
+    # when
+    started = time.monotonic()
+    _ingest(world["channel"], "My blender arrived broken", author=make_author(display_name="Ravi", handle="@ravi"))
+    page.locator("#queue-rows tr.row", has_text="My blender arrived broken").wait_for(timeout=2_000)
+    elapsed = time.monotonic() - started
+    # then
+    assert elapsed < 2.0
+    assert page.evaluate("() => window.__sameDocument") == "yes"
+    assert "@ravi" in page.locator("#queue-rows").inner_text()
+    assert page.csp_violations == []
+
+
+def test_after_a_dropped_connection_the_queue_catches_up_on_what_it_missed(browser, server, world):
+    # given
+    page = _page_as(browser, server, world["alice"])
+    page.goto("/")
+    _live(page)
+    page.evaluate("() => { window.parleyHoldReconnect = true; window.parleySocket.close(); }")
+    page.locator("body[data-live='0']").wait_for()
+    _ingest(world["channel"], "Sent while you were offline", thread_key="offline")
+    time.sleep(1.0)  # the worker has pushed by now, to nobody
+    # when
+    page.evaluate("() => { window.parleyHoldReconnect = false; }")
+    # then
+    page.locator("#queue-rows tr.row", has_text="Sent while you were offline").wait_for(timeout=5_000)
+    assert page.evaluate("() => window.__sameDocument") == "yes"
+
+
+def test_a_public_and_a_private_reply_are_delivered_while_a_typed_reply_survives_updates(browser, server, world):
+    # given
+    conversation_id = _ingest(world["channel"], "Where is my parcel?")
+    page = _page_as(browser, server, world["alice"])
+    page.goto(f"/conversations/{conversation_id}/")
+    _live(page)
+    page.fill("#reply-text", "Half-written answer")
+    _ingest(world["channel"], "Hello?? anyone")
+    page.locator("#thread", has_text="Hello?? anyone").wait_for()
+    kept = page.input_value("#reply-text")
+    # when
+    page.fill("#reply-text", "Public: we are on it")
+    page.select_option("#reply-visibility", "public")
+    page.click("#send-reply")
+    page.locator("#thread li.msg", has_text="Public: we are on it").locator(".delivery-delivered").wait_for()
+    page.select_option("#reply-visibility", "private")
+    page.fill("#reply-public-note", "We have sent you a DM.")
+    page.fill("#reply-text", "Private: your order number please")
+    page.click("#send-reply")
+    private = page.locator("#thread li.msg", has_text="Private: your order number please")
+    private.locator(".delivery-delivered").wait_for()
+    # then
+    assert kept == "Half-written answer"
+    assert "Private" in private.inner_text()
+    states = set(Message.objects.filter(conversation_id=conversation_id, direction="out").values_list("visibility", "delivery_state"))
+    assert states == {("public", "delivered"), ("private", "delivered")}
+    assert page.evaluate("() => window.__sameDocument") == "yes"
+    assert page.csp_violations == []
+
+
+def test_a_second_browser_sees_the_first_agents_presence_and_typing(browser, server, world):
+    # given
+    conversation_id = _ingest(world["channel"], "Can I change my address?")
+    alice = _page_as(browser, server, world["alice"])
+    bob = _page_as(browser, server, world["bob"])
+    alice.goto(f"/conversations/{conversation_id}/")
+    _live(alice)
+    bob.goto(f"/conversations/{conversation_id}/")
+    _live(bob)
+    # when
+    alice.locator("#reply-text").press_sequentially("Sure, wh")
+    # then
+    bob.locator("#viewers", has_text="alice").wait_for()
+    bob.locator("#typing", has_text="alice is typing").wait_for()
+    alice.locator("#viewers", has_text="bob").wait_for()
+
+
+def test_an_agent_of_another_team_gets_404_by_url(browser, server, world):
+    # given
+    conversation_id = _ingest(world["channel"], "Team secret")
+    outsider = make_user(teams=[make_team("Elsewhere")], username="eve")
+    page = _page_as(browser, server, outsider)
+    # when
+    response = page.goto(f"/conversations/{conversation_id}/")
+    # then
+    assert response.status == 404
+    assert "Team secret" not in page.content()
+
+
+def test_a_double_clicked_send_delivers_once(browser, server, world):
+    # given
+    conversation_id = _ingest(world["channel"], "Refund please")
+    page = _page_as(browser, server, world["alice"])
+    page.goto(f"/conversations/{conversation_id}/")
+    _live(page)
+    page.fill("#reply-text", "Refund issued")
+    # when
+    page.dblclick("#send-reply")
+    page.locator("#thread li.msg", has_text="Refund issued").locator(".delivery-delivered").wait_for()
+    time.sleep(0.5)  # give a second submit, had there been one, time to land
+    # then
+    sent = Message.objects.filter(conversation_id=conversation_id, direction="out")
+    assert [(m.text, m.delivery_attempts) for m in sent] == [("Refund issued", 1)]
+    assert Conversation.objects.get(pk=conversation_id).assignee == world["alice"]
