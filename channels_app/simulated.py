@@ -140,9 +140,10 @@ class SimulatedConnector:
 
     @staticmethod
     def reply_limits(conversation: Any) -> dict[str, Any]:
-        if conversation.channel.flavor == "x":
-            return {"max_chars": 280, "note": "X posts are limited to 280 characters."}
-        return {}
+        note = "A simulated channel: replies are delivered at once."
+        if conversation.channel.flavor == "x" and conversation.visibility == "public":
+            return {"max_chars": 280, "note": note}
+        return {"note": note}
 
     @staticmethod
     def check_reply(conversation: Any, text: str, visibility: str, options: dict[str, Any]) -> None:

@@ -108,7 +108,7 @@ if REDIS_URL:
 else:
     # Embedded mode (demo, tests without Redis): one process runs web and workers together.
     CHANNEL_LAYERS = {"default": {"BACKEND": "config.inprocess_layer.ThreadSafeInMemoryChannelLayer"}}
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
     CELERY_TASK_DEFAULT_QUEUE = _prefix
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -28,9 +28,9 @@ DEMO_USERS = [
 ]
 DEMO_CHANNELS = [
     # name, flavour, team, messages per minute
-    ("Simulated X", "x", "Social", 3.0),
-    ("Simulated Facebook", "facebook", "Social", 2.0),
-    ("Simulated Email", "email", "Email", 1.5),
+    ("Simulated X", "x", "Social", 6.0),
+    ("Simulated Facebook", "facebook", "Social", 4.0),
+    ("Simulated Email", "email", "Email", 2.0),
 ]
 HISTORY_CONVERSATIONS = 300
 HISTORY_DAYS = 30
@@ -98,7 +98,8 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
         at = anchor - timedelta(minutes=rng.randrange(60, HISTORY_DAYS * 24 * 60))
         inbound = make_inbound(channel=channel, rng=rng, external_id=f"seed-{channel.pk}-{n}", at=at)
         reply_after = timedelta(minutes=rng.choice([4, 12, 25, 40, 75, 150, 400]))
-        resolve = rng.random() < 0.85
+        # Older history is all worked through; the last day leaves some open for the queue.
+        resolve = rng.random() < 0.85 or anchor - at > timedelta(days=1)
         priority = rng.choice([Priority.NORMAL] * 6 + [Priority.HIGH, Priority.URGENT, Priority.LOW])
         reply_text = rng.choice(REPLIES)
         result = ingest_message(inbound=inbound)
