@@ -86,6 +86,10 @@ def build_timeline(*, conversation: Conversation) -> list[Entry]:
         to = data.get("to", OPEN) if kind == "status" else OPEN
         if to in (PENDING, OPEN, RESOLVED):
             timeline.append(Entry(at=at, kind=to))
+        if kind == "reopened" and data.get("by") == "customer":
+            # The customer's message reopened it; when that message carries an older platform time
+            # (a late delivery), the new cycle still starts when it reopened the conversation.
+            timeline.append(Entry(at=at, kind=CUSTOMER))
     return timeline
 
 

@@ -7,7 +7,7 @@ from inbox.actions import ingest_message, send_reply, set_conversation_status, s
 from inbox.models import Conversation, ConversationEvent
 from sla.models import SlaClock, SlaEvent
 from sla.scoring import detect_due, evaluate_conversation, match_policy
-from tests.factories import make_channel, make_inbound, make_team, make_user
+from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 from tests.sla.factories import make_policy
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,25 @@ def test_raising_the_priority_applies_the_urgent_target(django_capture_on_commit
     # then
     conversation.refresh_from_db()
     assert conversation.sla_due_at == sent + timedelta(minutes=15)
+
+
+def test_a_late_delivered_message_that_reopens_a_conversation_starts_a_new_cycle(django_capture_on_commit_callbacks):
+    # given: answered and resolved, then a message with an older platform time arrives
+    make_policy(first_response_minutes=30)
+    sent = timezone.now() - timedelta(hours=3)
+    conversation = _conversation(at=sent, thread_key="late")
+    agent = make_user(teams=[conversation.team])
+    send_reply(conversation=conversation, author=agent, text="Done", visibility="public", idempotency_key="late-1")
+    set_conversation_status(conversation=conversation, status="resolved", actor=agent)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_message(
+            inbound=make_inbound(
+                channel=conversation.channel, thread_key="late", at=sent - timedelta(minutes=5),
+                author=make_author(external_id=conversation.identity.external_id),
+            )
+        )
+    # then
+    clock = SlaClock.objects.get(conversation=conversation)
+    assert clock.cycle == 2
+    assert clock.first_response_due_at > timezone.now() + timedelta(minutes=29)
