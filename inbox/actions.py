@@ -326,19 +326,9 @@ def send_reply(
     try:
         with transaction.atomic():
             conversation = conversation_for_update(conversation_id=conversation.pk)
-            message = Message.objects.create(
-                conversation=conversation,
-                channel_id=conversation.channel_id,
-                direction=Direction.OUT,
-                author_user=author,
-                text=text,
-                visibility=visibility,
-                platform_time=now,
-                received_time=now,
-                starts_sla=False,
-                delivery_state=DeliveryState.QUEUED,
-                idempotency_key=idempotency_key,
-                send_options=options or {},
+            message = _agent_message(
+                conversation, author, text, visibility, now,
+                delivery_state=DeliveryState.QUEUED, idempotency_key=idempotency_key, send_options=options or {},
             )
             conversation.last_outbound_at = now
             conversation.waiting_since = None
@@ -357,18 +347,9 @@ def send_reply(
             public_note = (options or {}).get("public_note", "").strip()
             if visibility == Visibility.PRIVATE and conversation.visibility == Visibility.PUBLIC and public_note:
                 # Taking a public matter private: a short public answer says where it continues.
-                note = Message.objects.create(
-                    conversation=conversation,
-                    channel_id=conversation.channel_id,
-                    direction=Direction.OUT,
-                    author_user=author,
-                    text=public_note,
-                    visibility=Visibility.PUBLIC,
-                    platform_time=now,
-                    received_time=now,
-                    starts_sla=False,
-                    delivery_state=DeliveryState.QUEUED,
-                    idempotency_key=f"{idempotency_key}:public-note"[:64],
+                note = _agent_message(
+                    conversation, author, public_note, Visibility.PUBLIC, now,
+                    delivery_state=DeliveryState.QUEUED, idempotency_key=f"{idempotency_key}:public-note"[:64],
                 )
                 _enqueue_delivery(note.pk)
             _conversation_changed(conversation, "message")
@@ -376,6 +357,24 @@ def send_reply(
         # The same composer submitted twice at once; the first one's row is the reply.
         return Message.objects.get(idempotency_key=idempotency_key)
     return message
+
+
+def _agent_message(
+    conversation: Conversation, author: User, text: str, visibility: str, now: datetime, **fields: Any
+) -> Message:
+    """An outbound message written by an agent (a reply, its public note, an internal note)."""
+    return Message.objects.create(
+        conversation=conversation,
+        channel_id=conversation.channel_id,
+        direction=Direction.OUT,
+        author_user=author,
+        text=text,
+        visibility=visibility,
+        platform_time=now,
+        received_time=now,
+        starts_sla=False,
+        **fields,
+    )
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -406,18 +405,7 @@ def add_note(*, conversation: Conversation, author: User, text: str) -> Message:
         raise ActionError("A note needs some text.")
     now = timezone.now()
     with transaction.atomic():
-        message = Message.objects.create(
-            conversation=conversation,
-            channel_id=conversation.channel_id,
-            direction=Direction.OUT,
-            kind=MessageKind.NOTE,
-            author_user=author,
-            text=text,
-            visibility=Visibility.PRIVATE,
-            platform_time=now,
-            received_time=now,
-            starts_sla=False,
-        )
+        message = _agent_message(conversation, author, text, Visibility.PRIVATE, now, kind=MessageKind.NOTE)
         record_event(conversation=conversation, kind="note", actor=author, data={"message_id": message.pk}, at=now)
         events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="note")
     return message
