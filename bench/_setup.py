@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +49,4 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(values: list[float]) -> str:
-    return (
-        f"p50 {percentile(values, 50):.2f} ms  p99 {percentile(values, 99):.2f} ms  "
-        f"mean {statistics.fmean(values):.2f} ms"
-    )
+    return f"p50 {percentile(values, 50):.2f} ms  p99 {percentile(values, 99):.2f} ms  mean {statistics.fmean(values):.2f} ms"

@@ -62,9 +62,7 @@ def _inputs(rng: random.Random, n: int, low: timedelta, high: timedelta) -> Inpu
     return [
         (
             year_start + timedelta(seconds=rng.randrange(365 * 86_400)),
-            timedelta(
-                minutes=rng.randint(low // timedelta(minutes=1), high // timedelta(minutes=1))
-            ),
+            timedelta(minutes=rng.randint(low // timedelta(minutes=1), high // timedelta(minutes=1))),
         )
         for _ in range(n)
     ]
@@ -82,9 +80,7 @@ def _theirs(rule: businesstimedelta.Rule) -> Callable[[datetime, timedelta], dat
     return add
 
 
-def _time_calls(
-    add: Callable[[datetime, timedelta], datetime], inputs: Inputs
-) -> tuple[float, list[datetime]]:
+def _time_calls(add: Callable[[datetime, timedelta], datetime], inputs: Inputs) -> tuple[float, list[datetime]]:
     began = clock.perf_counter()
     results = [add(start, duration) for start, duration in inputs]
     return len(inputs) / (clock.perf_counter() - began), results
@@ -120,15 +116,11 @@ def run(n: int = 20_000, seed: int = 1) -> dict[str, Any]:
     office = BusinessCalendar(ZONE, {day: [(OPEN, CLOSE)] for day in WEEKDAYS}, HOLIDAYS)
     office_rule = businesstimedelta.Rules(
         [
-            businesstimedelta.WorkDayRule(
-                start_time=OPEN, end_time=CLOSE, working_days=WEEKDAYS, tz=tz
-            ),
+            businesstimedelta.WorkDayRule(start_time=OPEN, end_time=CLOSE, working_days=WEEKDAYS, tz=tz),
             businesstimedelta.HolidayRule(frozenset(HOLIDAYS), tz=tz),
         ]
     )
-    always_rule = businesstimedelta.WorkDayRule(
-        start_time=time(0), end_time=time.max, working_days=list(range(7)), tz=tz
-    )
+    always_rule = businesstimedelta.WorkDayRule(start_time=time(0), end_time=time.max, working_days=list(range(7)), tz=tz)
     cases = {
         "office": _case(
             _inputs(rng, n, timedelta(minutes=1), timedelta(hours=72)),

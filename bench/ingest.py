@@ -76,10 +76,14 @@ def run(n: int, seed: int) -> None:
     stored = Message.objects.filter(external_id__startswith="bench-").count()
 
     base_rate, base_timings = _baseline(connection, len(timings), seed)
-    print(f"ingest_message: {len(timings)} messages in {elapsed:.1f} s = {rate:,.0f} messages/s "
-          f"(p50 {percentile(timings, 50):.2f} ms, p99 {percentile(timings, 99):.2f} ms); stored {stored}")
-    print(f"baseline INSERT ... ON CONFLICT DO NOTHING, 1 row/transaction: {base_rate:,.0f} rows/s "
-          f"(p50 {percentile(base_timings, 50):.2f} ms, p99 {percentile(base_timings, 99):.2f} ms)")
+    print(
+        f"ingest_message: {len(timings)} messages in {elapsed:.1f} s = {rate:,.0f} messages/s "
+        f"(p50 {percentile(timings, 50):.2f} ms, p99 {percentile(timings, 99):.2f} ms); stored {stored}"
+    )
+    print(
+        f"baseline INSERT ... ON CONFLICT DO NOTHING, 1 row/transaction: {base_rate:,.0f} rows/s "
+        f"(p50 {percentile(base_timings, 50):.2f} ms, p99 {percentile(base_timings, 99):.2f} ms)"
+    )
     print(f"ratio ingest/baseline: {rate / base_rate:.2f}   (targets: >= 500 messages/s and ratio >= 0.25)")
 
 
@@ -103,8 +107,13 @@ def _baseline(connection, n: int, seed: int) -> tuple[float, list[float]]:  # ty
                 "INSERT INTO bench_baseline (channel_id, external_id, conversation_id, direction, text, visibility,"
                 " platform_time, received_time, raw) VALUES (%s, %s, %s, 'in', %s, 'public', now(), now(), %s)"
                 " ON CONFLICT DO NOTHING",
-                [1 + i % 3, f"base-{i}", rng.randrange(1, 1000), "Where is my order #12345? It has been 9 days.",
-                 json.dumps({"simulated": True, "persona": i % 48})],
+                [
+                    1 + i % 3,
+                    f"base-{i}",
+                    rng.randrange(1, 1000),
+                    "Where is my order #12345? It has been 9 days.",
+                    json.dumps({"simulated": True, "persona": i % 48}),
+                ],
             )
             cursor.execute("COMMIT")
         timings.append((time.perf_counter() - t) * 1000)

@@ -97,18 +97,22 @@ def fill(size: int, *, open_fraction: float, seed: float) -> float:
         )
     teams = Team.objects.bulk_create([Team(name=f"Team {i + 1:02d}") for i in range(TEAMS)])
     flavors = ("x", "facebook", "email")
-    Channel.objects.bulk_create([
-        Channel(kind="simulated", name=f"{t.name} {f}", team=t, config={"flavor": f}, poll_interval_seconds=86400)
-        for t in teams for f in flavors
-    ])
-    users = User.objects.bulk_create([
-        User(username=f"agent-{t.pk}-{k}", password="!", role=Role.AGENT, capacity=10_000)
-        for t in teams for k in range(AGENTS_PER_TEAM)
-    ])
+    Channel.objects.bulk_create(
+        [
+            Channel(kind="simulated", name=f"{t.name} {f}", team=t, config={"flavor": f}, poll_interval_seconds=86400)
+            for t in teams
+            for f in flavors
+        ]
+    )
+    users = User.objects.bulk_create(
+        [
+            User(username=f"agent-{t.pk}-{k}", password="!", role=Role.AGENT, capacity=10_000)
+            for t in teams
+            for k in range(AGENTS_PER_TEAM)
+        ]
+    )
     Through = User.teams.through
-    Through.objects.bulk_create([
-        Through(user_id=u.pk, team_id=teams[i // AGENTS_PER_TEAM].pk) for i, u in enumerate(users)
-    ])
+    Through.objects.bulk_create([Through(user_id=u.pk, team_id=teams[i // AGENTS_PER_TEAM].pk) for i, u in enumerate(users)])
     User.objects.create(username="bench-admin", password="!", role=Role.ADMIN)
     customers = max(size // 5, 1000)
     with connection.cursor() as cursor:
@@ -161,8 +165,14 @@ def fill(size: int, *, open_fraction: float, seed: float) -> float:
               FROM generate_series(1, %(size)s) g
             ) s
             """,
-            {"cpt": CHANNELS_PER_TEAM, "teams": TEAMS, "customers": customers, "open": open_fraction,
-             "apt": AGENTS_PER_TEAM, "size": size},
+            {
+                "cpt": CHANNELS_PER_TEAM,
+                "teams": TEAMS,
+                "customers": customers,
+                "open": open_fraction,
+                "apt": AGENTS_PER_TEAM,
+                "size": size,
+            },
         )
         cursor.execute("ALTER TABLE inbox_conversation ENABLE TRIGGER inbox_queue_counter")
         cursor.execute(
@@ -241,8 +251,10 @@ def report_ratio(small: dict, big: dict, small_n: int, big_n: int) -> None:
     big_all = [t for ts in big.values() for t in ts]
     p95_s, p95_b = percentile(s, 95), percentile(b, 95)
     print(f"\nqueue p95 at {big_n:,}: {percentile(big_all, 95):.2f} ms over every cell (target <= 50 ms)")
-    print(f"queue p95 over the cells present at both sizes: {small_n:,} -> {p95_s:.2f} ms, {big_n:,} -> {p95_b:.2f} ms;"
-          f" ratio {p95_b / p95_s:.2f} (target <= 1.5)")
+    print(
+        f"queue p95 over the cells present at both sizes: {small_n:,} -> {p95_s:.2f} ms, {big_n:,} -> {p95_b:.2f} ms;"
+        f" ratio {p95_b / p95_s:.2f} (target <= 1.5)"
+    )
 
 
 # --- live updates ----------------------------------------------------------------------------------
@@ -263,18 +275,42 @@ def live_latency(*, messages: int, run_id: str) -> None:
 
     connections.close_all()
     port = _free_port()
-    env = {**os.environ, "PARLEY_BENCH_ECHO": "1", "PARLEY_RUN_ID": run_id, "PARLEY_INPROCESS_WORKERS": "0",
-           "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PARLEY_BENCH_ECHO": "1",
+        "PARLEY_RUN_ID": run_id,
+        "PARLEY_INPROCESS_WORKERS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     # The production path: ingest hands the change to a worker (inbox/changes.py), which rescores
     # and pushes through the channel layer to daphne.
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config.celery", "worker", "-P", "solo", "-l", "warning",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config.celery",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -297,10 +333,14 @@ def live_latency(*, messages: int, run_id: str) -> None:
             process.wait(timeout=20)
     if not live:
         raise SystemExit("no live update arrived (is Redis reachable, did the worker start?)")
-    print(f"\nlive update, ingest_message call -> websocket frame with the row ({len(live)} messages, ms): "
-          f"p50 {percentile(live, 50):.2f}  p95 {percentile(live, 95):.2f}  max {max(live):.2f}  (target p95 <= 250)")
-    print(f"bare websocket echo round trip on the same daphne ({len(echo)} messages, ms): "
-          f"p50 {percentile(echo, 50):.2f}  p95 {percentile(echo, 95):.2f}  max {max(echo):.2f}")
+    print(
+        f"\nlive update, ingest_message call -> websocket frame with the row ({len(live)} messages, ms): "
+        f"p50 {percentile(live, 50):.2f}  p95 {percentile(live, 95):.2f}  max {max(live):.2f}  (target p95 <= 250)"
+    )
+    print(
+        f"bare websocket echo round trip on the same daphne ({len(echo)} messages, ms): "
+        f"p50 {percentile(echo, 50):.2f}  p95 {percentile(echo, 95):.2f}  max {max(echo):.2f}"
+    )
 
 
 async def _measure_live(port: int, cookie: str, messages: int) -> tuple[list[float], list[float]]:
@@ -318,8 +358,9 @@ async def _measure_live(port: int, cookie: str, messages: int) -> tuple[list[flo
     loop = asyncio.get_running_loop()
     channel = await loop.run_in_executor(executor, lambda: Channel.objects.filter(team_id=1).order_by("pk").first())
     arrivals: dict[int, float] = {}
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/queue/", additional_headers=headers, origin=origin,
-                                  max_size=None) as ws:
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/queue/", additional_headers=headers, origin=origin, max_size=None
+    ) as ws:
 
         async def receive() -> None:
             async for frame in ws:
@@ -330,9 +371,13 @@ async def _measure_live(port: int, cookie: str, messages: int) -> tuple[list[flo
         receiver = asyncio.create_task(receive())
 
         def ingest(i: int) -> int:
-            inbound = make_inbound(channel=channel, external_id=f"live-{i}", thread_key=f"live-{i}",
-                                   author=make_author(external_id=f"live-author-{i % 50}", display_name="Live"),
-                                   text=f"Live message {i}")
+            inbound = make_inbound(
+                channel=channel,
+                external_id=f"live-{i}",
+                thread_key=f"live-{i}",
+                author=make_author(external_id=f"live-author-{i % 50}", display_name="Live"),
+                text=f"Live message {i}",
+            )
             return ingest_message(inbound=inbound).conversation_id
 
         for i in range(-20, 0):  # warm connections, templates and the layer
@@ -351,8 +396,7 @@ async def _measure_live(port: int, cookie: str, messages: int) -> tuple[list[flo
             await asyncio.sleep(0.01)
         receiver.cancel()
     echo = []
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/bench-echo/", additional_headers=headers,
-                                  origin=origin) as ws:
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/bench-echo/", additional_headers=headers, origin=origin) as ws:
         for i in range(messages):
             started = time.perf_counter()
             await ws.send(json.dumps({"i": i}))

@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--skip-lateness", action="store_true")
     parser.add_argument("--clock-n", type=int, default=20000)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database for inspection")
     args = parser.parse_args()
     run_id = f"bench-sla-{os.getpid()}"
     setup_django(database=DATABASE, run_id=run_id)
@@ -48,13 +49,18 @@ def main() -> None:
         scoring_rate(min(args.k, 2000), args.seed)
         clock_rate(args.clock_n, args.seed)
     finally:
-        drop_database(DATABASE)
+        if not args.keep:
+            drop_database(DATABASE)
 
 
 def _spawn(argv: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
+    log = open(f"/tmp/parley-bench-{argv[0]}.log", "w")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/celery"), "-A", "config", *argv],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -62,6 +68,7 @@ def _spawn(argv: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
 def lateness(k: int, seed: int, run_id: str) -> None:
     from django.utils import timezone
 
+    from channels_app.base import AuthorIdentity, InboundMessage
     from channels_app.models import Channel
     from inbox.actions import ingest_message
     from inbox.changes import _redis
@@ -69,13 +76,14 @@ def lateness(k: int, seed: int, run_id: str) -> None:
     from inbox.models import ConversationEvent
     from sla.models import BusinessCalendar, SlaClock, SlaPolicy
     from sla.tasks import probe_timer
-    from channels_app.base import AuthorIdentity, InboundMessage
 
     seed_demo(history=0)
     SlaPolicy.objects.all().delete()
     SlaPolicy.objects.create(
-        name="bench", calendar=BusinessCalendar.objects.get(name="24/7"),
-        first_response_minutes=1, warning_percent=50,
+        name="bench",
+        calendar=BusinessCalendar.objects.get(name="24/7"),
+        first_response_minutes=1,
+        warning_percent=50,
     )
     # No simulated traffic during the measurement.
     Channel.objects.update(status="disabled")
@@ -95,25 +103,30 @@ def lateness(k: int, seed: int, run_id: str) -> None:
         instants = []
         began = time.perf_counter()
         for i, due in enumerate(dues):
-            ingest_message(inbound=InboundMessage(
-                channel_id=channel.pk, external_id=f"sla-{i}", thread_key=f"sla-{i}",
-                author=AuthorIdentity(kind="bench", external_id=f"c{i}", handle=f"c{i}"),
-                text="When will my order arrive?", platform_time=due - timedelta(minutes=1),
-            ))
+            ingest_message(
+                inbound=InboundMessage(
+                    channel_id=channel.pk,
+                    external_id=f"sla-{i}",
+                    thread_key=f"sla-{i}",
+                    author=AuthorIdentity(kind="bench", external_id=f"c{i}", handle=f"c{i}"),
+                    text="When will my order arrive?",
+                    platform_time=due - timedelta(minutes=1),
+                )
+            )
             instants += [due - timedelta(seconds=30), due]
         key = f"parley-{run_id}:probe"
         for instant in instants:
             probe_timer.apply_async(args=[instant.timestamp(), key], eta=instant)
-        print(f"(a) ingested {k} conversations in {time.perf_counter() - began:.1f} s; "
-              f"{len(instants)} instants from {min(instants):%H:%M:%S} to {max(instants):%H:%M:%S}")
+        print(
+            f"(a) ingested {k} conversations in {time.perf_counter() - began:.1f} s; "
+            f"{len(instants)} instants from {min(instants):%H:%M:%S} to {max(instants):%H:%M:%S}"
+        )
         wait_until = max(instants) + timedelta(seconds=8)
         while timezone.now() < wait_until:
             time.sleep(1)
         scored = SlaClock.objects.count()
         flags = list(ConversationEvent.objects.filter(kind__in=["sla_at_risk", "sla_breached"]).values_list("data", flat=True))
-        ours = [
-            (datetime.fromisoformat(d["flagged_at"]) - datetime.fromisoformat(d["instant"])).total_seconds() for d in flags
-        ]
+        ours = [(datetime.fromisoformat(d["flagged_at"]) - datetime.fromisoformat(d["instant"])).total_seconds() for d in flags]
         probes = [float(v) for v in _redis().lrange(key, 0, -1)]
         _redis().delete(key)
     finally:
@@ -124,10 +137,15 @@ def lateness(k: int, seed: int, run_id: str) -> None:
     expected = 2 * k
     early = sum(1 for late in ours if late < 0)
     print(f"    scored {scored} conversations; expected {expected} flags")
-    print(f"    Parley flags:        n={len(ours):5d}  p50 {percentile(ours, 50):.3f} s  p99 {percentile(ours, 99):.3f} s  "
-          f"max {max(ours, default=float('nan')):.3f} s  early {early}  missed {expected - len(ours)}")
-    print(f"    no-op Celery ETA:    n={len(probes):5d}  p50 {percentile(probes, 50):.3f} s  p99 {percentile(probes, 99):.3f} s  "
-          f"max {max(probes, default=float('nan')):.3f} s  early {sum(1 for p in probes if p < 0)}  missed {len(instants) - len(probes)}")
+    print(
+        f"    Parley flags:        n={len(ours):5d}  p50 {percentile(ours, 50):.3f} s  p99 {percentile(ours, 99):.3f} s  "
+        f"max {max(ours, default=float('nan')):.3f} s  early {early}  missed {expected - len(ours)}"
+    )
+    probe_early, probe_missed = sum(1 for p in probes if p < 0), len(instants) - len(probes)
+    print(
+        f"    no-op Celery ETA:    n={len(probes):5d}  p50 {percentile(probes, 50):.3f} s  p99 {percentile(probes, 99):.3f} s  "
+        f"max {max(probes, default=float('nan')):.3f} s  early {probe_early}  missed {probe_missed}"
+    )
     print("    targets: p99 <= 2 s, max <= 5 s, zero early, zero missed")
 
 
@@ -157,9 +175,11 @@ def clock_rate(n: int, seed: int) -> None:
     result = clock_bench.run(n, seed)
     print("(c) add_business_time calls/s, ours vs businesstimedelta on the same inputs (target ratio >= 2):")
     for name, case in result["cases"].items():
-        print(f"    {name:<12} n={case['n']:6d}  ours {case['ours_calls_per_s']:12,.0f}/s  "
-              f"businesstimedelta {case['businesstimedelta_calls_per_s']:10,.0f}/s  ratio {case['ratio']:6.1f}  "
-              f"disagreements {case['disagreements']}")
+        print(
+            f"    {name:<12} n={case['n']:6d}  ours {case['ours_calls_per_s']:12,.0f}/s  "
+            f"businesstimedelta {case['businesstimedelta_calls_per_s']:10,.0f}/s  ratio {case['ratio']:6.1f}  "
+            f"disagreements {case['disagreements']}"
+        )
 
 
 if __name__ == "__main__":

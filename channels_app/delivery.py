@@ -114,8 +114,9 @@ def sweep_stuck_sends(*, now: timezone.datetime | None = None) -> int:
     """A worker that died mid-send leaves the outcome unknown: fail it visibly rather than re-post."""
     now = now or timezone.now()
     stuck = list(
-        Message.objects.filter(delivery_state=DeliveryState.SENDING, sending_started_at__lt=now - STUCK_AFTER)
-        .select_related("conversation")
+        Message.objects.filter(delivery_state=DeliveryState.SENDING, sending_started_at__lt=now - STUCK_AFTER).select_related(
+            "conversation"
+        )
     )
     for message in stuck:
         _fail(message, "Outcome unknown: sending was interrupted. Check the channel before retrying.")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.base import ChannelAuthError
+from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.email import TLS_MODES, EmailConnector, MailServerError
 from channels_app.models import Channel, ChannelKind, ChannelStatus
 
@@ -32,7 +33,10 @@ CONFIG_FIELDS = (
 SECRET_FIELDS = ("imap_password", "smtp_password")
 
 
-class EmailChannelForm(forms.Form):
+class EmailChannelForm(SecretFieldsForm):
+    secret_fields = SECRET_FIELDS
+    stored_secret_help = "Set. Leave blank to keep it."
+
     name = forms.CharField(max_length=120)
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
     address = forms.EmailField(label="Support address", help_text="Replies are sent from this address.")
@@ -41,39 +45,23 @@ class EmailChannelForm(forms.Form):
     imap_port = forms.IntegerField(label="IMAP port", min_value=1, max_value=65535, initial=993)
     imap_tls = forms.ChoiceField(label="IMAP security", choices=TLS_MODES, initial="ssl")
     imap_user = forms.CharField(label="IMAP user", max_length=255)
-    imap_password = forms.CharField(label="IMAP password", required=False, widget=forms.PasswordInput(render_value=False))
+    imap_password = secret_field("IMAP password")
     imap_folder = forms.CharField(label="IMAP folder", max_length=255, initial="INBOX")
     smtp_host = forms.CharField(label="SMTP host", max_length=255)
     smtp_port = forms.IntegerField(label="SMTP port", min_value=1, max_value=65535, initial=465)
     smtp_tls = forms.ChoiceField(label="SMTP security", choices=TLS_MODES, initial="ssl")
     smtp_user = forms.CharField(label="SMTP user", max_length=255, required=False)
-    smtp_password = forms.CharField(label="SMTP password", required=False, widget=forms.PasswordInput(render_value=False))
+    smtp_password = secret_field("SMTP password")
     poll_interval_seconds = forms.IntegerField(label="Poll every (seconds)", min_value=10, max_value=3600, initial=30)
 
-    def __init__(self, *args: Any, stored_secrets: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.stored_secrets = stored_secrets or {}
-        for name in SECRET_FIELDS:
-            if self.stored_secrets.get(name):
-                self.fields[name].help_text = "Set. Leave blank to keep it."
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not data.get("imap_password") and not self.stored_secrets.get("imap_password"):
-            self.add_error("imap_password", "An IMAP password is required.")
-        if data.get("smtp_user") and not data.get("smtp_password") and not self.stored_secrets.get("smtp_password"):
-            self.add_error("smtp_password", "An SMTP password is required when an SMTP user is set.")
-        return data
+    def required_secrets(self, cleaned: dict[str, Any]) -> dict[str, str]:
+        required = {"imap_password": "An IMAP password is required."}
+        if cleaned.get("smtp_user"):
+            required["smtp_password"] = "An SMTP password is required when an SMTP user is set."
+        return required
 
     def config(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in CONFIG_FIELDS}
-
-    def secrets(self) -> dict[str, Any]:
-        merged = dict(self.stored_secrets)
-        for name in SECRET_FIELDS:
-            if self.cleaned_data.get(name):
-                merged[name] = self.cleaned_data[name]
-        return merged
 
 
 def _initial(channel: Channel) -> dict[str, Any]:
@@ -88,41 +76,45 @@ def email_index(request: HttpRequest) -> HttpResponse:
     return render(request, "channels_app/email_index.html", {"channels": channels})
 
 
+def _save(channel: Channel, form: EmailChannelForm) -> Channel:
+    channel.name = form.cleaned_data["name"]
+    channel.team = form.cleaned_data["team"]
+    channel.config = {**channel.config, **form.config()}
+    channel.credentials = form.secrets()
+    channel.poll_interval_seconds = form.cleaned_data["poll_interval_seconds"]
+    if channel.pk is None:
+        channel.next_poll_at = timezone.now()  # a new mailbox is read on the next beat
+        channel.save(force_insert=True)
+        return channel
+    with transaction.atomic():
+        channel.save(update_fields=["name", "team", "config", "credentials", "poll_interval_seconds"])
+    return channel
+
+
+PAGES = ChannelAdmin(
+    kind=ChannelKind.EMAIL,
+    form_class=EmailChannelForm,
+    template_name="channels_app/email_form.html",
+    edit_url_name="channel_settings:email_edit",
+    save=_save,
+    initial=_initial,
+    logger=logger,
+    added_log="email channel added",
+    edited_log="email channel edited",
+    added_message="Email channel added. Check the connection below.",
+    edited_message="Email channel saved.",
+    log_user_id=False,
+)
+
+
 @admin_required
 def email_add(request: HttpRequest) -> HttpResponse:
-    form = EmailChannelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        channel = Channel.objects.create(
-            kind=ChannelKind.EMAIL,
-            name=form.cleaned_data["name"],
-            team=form.cleaned_data["team"],
-            config=form.config(),
-            credentials=form.secrets(),
-            poll_interval_seconds=form.cleaned_data["poll_interval_seconds"],
-            next_poll_at=timezone.now(),
-        )
-        logger.info("email channel added", extra={"channel_id": channel.pk})
-        flash.success(request, "Email channel added. Check the connection below.")
-        return redirect("channel_settings:email_edit", channel_id=channel.pk)
-    return render(request, "channels_app/email_form.html", {"form": form, "channel": None})
+    return add_channel(request, PAGES)
 
 
 @admin_required
 def email_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.EMAIL)
-    form = EmailChannelForm(request.POST or None, initial=_initial(channel), stored_secrets=channel.credentials)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            channel.name = form.cleaned_data["name"]
-            channel.team = form.cleaned_data["team"]
-            channel.config = {**channel.config, **form.config()}
-            channel.credentials = form.secrets()
-            channel.poll_interval_seconds = form.cleaned_data["poll_interval_seconds"]
-            channel.save(update_fields=["name", "team", "config", "credentials", "poll_interval_seconds"])
-        logger.info("email channel edited", extra={"channel_id": channel.pk})
-        flash.success(request, "Email channel saved.")
-        return redirect("channel_settings:email_edit", channel_id=channel.pk)
-    return render(request, "channels_app/email_form.html", {"form": form, "channel": channel})
+    return edit_channel(request, channel_id, PAGES)
 
 
 def check_connection(channel: Channel) -> list[tuple[str, bool, str]]:

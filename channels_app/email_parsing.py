@@ -15,14 +15,13 @@ import email.policy
 import hashlib
 import html as html_lib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
-from typing import Callable
 
 import nh3
 
@@ -134,9 +133,7 @@ def header(msg: Message, name: str) -> str:
         raw = _raw_header(msg, name)
         try:
             parts = email.header.decode_header(raw)
-            return clean_str(
-                "".join(p.decode(c or "utf-8", "replace") if isinstance(p, bytes) else p for p, c in parts)
-            )
+            return clean_str("".join(p.decode(c or "utf-8", "replace") if isinstance(p, bytes) else p for p, c in parts))
         except Exception:  # noqa: BLE001
             return clean_str(raw)
 
@@ -146,7 +143,7 @@ def _addresses(msg: Message, name: str) -> list[tuple[str, str]]:
         value = msg.get(name)
         if value is not None and getattr(value, "addresses", None):
             return [(clean_str(a.display_name), clean_str(a.addr_spec)) for a in value.addresses if a.addr_spec]
-    except Exception:  # noqa: BLE001 - fall back to the lenient parser below
+    except Exception:  # noqa: S110 - a malformed header falls back to the lenient parser below
         pass
     raw = header(msg, name)
     return [(clean_str(n), clean_str(a)) for n, a in getaddresses([raw]) if "@" in a]
@@ -161,7 +158,7 @@ def _date(msg: Message) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt_timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
@@ -212,9 +209,7 @@ def _bounce_details(msg: Message) -> tuple[str, str]:
             if isinstance(payload, list) and payload:
                 refers_to = normalize_msgid(header(payload[0], "Message-ID"))
             else:
-                headers = BytesHeaderParser(policy=email.policy.default).parsebytes(
-                    part.get_payload(decode=True) or b""
-                )
+                headers = BytesHeaderParser(policy=email.policy.default).parsebytes(part.get_payload(decode=True) or b"")
                 refers_to = normalize_msgid(header(headers, "Message-ID"))
     if not refers_to:
         ids = msgid_list(header(msg, "In-Reply-To")) or msgid_list(header(msg, "References"))
@@ -269,8 +264,19 @@ def _parse(msg: Message, sender: tuple[str, str], max_attachment_bytes: int) -> 
     bounce = msg.get_content_type() == "multipart/report"
     refers_to, reason = _bounce_details(msg) if bounce else ("", "")
     defects = tuple(sorted({type(d).__name__ for part in msg.walk() for d in part.defects}))
-    keep = ("Message-ID", "In-Reply-To", "References", "From", "To", "Cc", "Subject", "Date", "Auto-Submitted",
-            "Precedence", "Reply-To")
+    keep = (
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "From",
+        "To",
+        "Cc",
+        "Subject",
+        "Date",
+        "Auto-Submitted",
+        "Precedence",
+        "Reply-To",
+    )
     return ParsedMail(
         message_id=message_id,
         has_message_id=has_id,
@@ -295,9 +301,7 @@ def _parse(msg: Message, sender: tuple[str, str], max_attachment_bytes: int) -> 
     )
 
 
-def _collect(
-    part: Message, texts: list[str], htmls: list[str], attachments: list[ParsedAttachment], limit: int
-) -> None:
+def _collect(part: Message, texts: list[str], htmls: list[str], attachments: list[ParsedAttachment], limit: int) -> None:
     ctype = part.get_content_type()
     if part.get_content_maintype() == "message":
         attachments.append(_attachment(part, limit))  # a forwarded mail is an attachment, not our body
@@ -322,7 +326,9 @@ def _collect(
             return
         for child in children:
             if ctype == "multipart/report" and child.get_content_type() in (
-                "message/delivery-status", "message/rfc822", "text/rfc822-headers"
+                "message/delivery-status",
+                "message/rfc822",
+                "text/rfc822-headers",
             ):
                 continue  # read by _bounce_details; the human-readable part is the text
             _collect(child, texts, htmls, attachments, limit)
@@ -485,10 +491,7 @@ class _Rewriter(HTMLParser):
         if self.fold_at is not None:
             head, tail = self.out[: self.fold_at], self.out[self.fold_at :]
             return (
-                "".join(head)
-                + '<details class="email-quoted"><summary>Show full text</summary>'
-                + "".join(tail)
-                + "</details>"
+                "".join(head) + '<details class="email-quoted"><summary>Show full text</summary>' + "".join(tail) + "</details>"
             )
         return "".join(self.out)
 

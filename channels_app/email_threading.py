@@ -35,9 +35,7 @@ def conversation_by_references(*, channel_id: int, ids: list[str]) -> Conversati
     """The conversation of the most specific id we know: In-Reply-To first, then References newest first."""
     if not ids:
         return None
-    rows = dict(
-        Message.objects.filter(channel_id=channel_id, external_id__in=ids).values_list("external_id", "conversation_id")
-    )
+    rows = dict(Message.objects.filter(channel_id=channel_id, external_id__in=ids).values_list("external_id", "conversation_id"))
     for message_id in ids:
         if message_id in rows:
             return Conversation.objects.filter(pk=rows[message_id]).only("pk", "thread_key").first()
@@ -82,7 +80,5 @@ def mark_bounced(*, channel_id: int, message_id: str, reason: str) -> int:
             Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED, delivery_error=error)
             conversation = message.conversation
             record_event(conversation=conversation, kind="bounced", data={"message_id": message.pk, "reason": reason})
-            events.push_conversation_changed(
-                conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery"
-            )
+            events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
     return len(messages)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import messages as flash
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-
-from csp.decorators import csp_update
 
 from accounts.permissions import admin_required, agent_required
 from channels_app.email import reprocess_quarantined
@@ -15,6 +14,7 @@ from channels_app.email_parsing import UnparseableMail, allow_remote_images
 from channels_app.models import ChannelKind, QuarantinedMail
 from inbox import selectors
 from inbox.models import Message, StoredAttachment
+
 
 def _safe_content_type(content_type: str) -> str:
     # Browsers may render what they can; only plain images keep their type (for inline <img>).
@@ -76,5 +76,7 @@ def quarantine_reprocess(request: HttpRequest, item_id: int) -> HttpResponse:
     except UnparseableMail as error:
         flash.error(request, f"Mail {item.pk} still cannot be read: {error}")
     else:
-        flash.success(request, f"Mail {item.pk} reprocessed: " + ("a message was added." if created else "it was already stored."))
+        flash.success(
+            request, f"Mail {item.pk} reprocessed: " + ("a message was added." if created else "it was already stored.")
+        )
     return redirect("channel_settings:email_quarantine")

@@ -10,13 +10,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.base import ChannelAuthError, SendError
+from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.delivery import mark_channel_needs_attention
 from channels_app.facebook import SUBSCRIBED_FIELDS, GraphClient
 from channels_app.models import Channel, ChannelKind, ChannelStatus
@@ -27,7 +28,9 @@ SECRET_FIELDS = ("page_access_token", "app_secret")
 CONFIG_FIELDS = ("page_id", "page_name", "app_id", "verify_token", "human_agent_enabled")
 
 
-class FacebookChannelForm(forms.Form):
+class FacebookChannelForm(SecretFieldsForm):
+    secret_fields = SECRET_FIELDS
+
     name = forms.CharField(max_length=120)
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
     page_id = forms.RegexField(regex=r"^\d{1,30}$", max_length=30, label="Page id",
@@ -40,23 +43,11 @@ class FacebookChannelForm(forms.Form):
     human_agent_enabled = forms.BooleanField(required=False, label="Human Agent permission approved",
                                              help_text="Allows human replies 24 h to 7 days after the person's last message.")
     poll_interval_seconds = forms.IntegerField(min_value=15, max_value=86400, initial=60, label="Poll every (seconds)")
-    page_access_token = forms.CharField(required=False, label="Page access token",
-                                        widget=forms.PasswordInput(render_value=False))
-    app_secret = forms.CharField(required=False, label="App secret", widget=forms.PasswordInput(render_value=False))
+    page_access_token = secret_field("Page access token")
+    app_secret = secret_field("App secret")
 
-    def __init__(self, *args: Any, stored_secrets: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.stored_secrets = stored_secrets or {}
-        for name in SECRET_FIELDS:
-            if self.stored_secrets.get(name):
-                self.fields[name].help_text = "set; leave empty to keep it"
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for name in SECRET_FIELDS:
-            if not cleaned.get(name) and not self.stored_secrets.get(name):
-                self.add_error(name, "This field is required.")
-        return cleaned
+    def required_secrets(self, cleaned: dict[str, Any]) -> dict[str, str]:
+        return dict.fromkeys(SECRET_FIELDS, "This field is required.")
 
 
 def _initial(channel: Channel) -> dict[str, Any]:
@@ -71,10 +62,7 @@ def _save(channel: Channel, form: FacebookChannelForm) -> Channel:
     config.update({name: data[name] for name in CONFIG_FIELDS})
     config["page_id"] = str(data["page_id"])
     config["verify_token"] = data["verify_token"] or config.get("verify_token") or secrets.token_urlsafe(24)
-    credentials = dict(channel.credentials or {})
-    for name in SECRET_FIELDS:
-        if data.get(name):
-            credentials[name] = data[name]
+    credentials = {**(channel.credentials or {}), **form.entered_secrets()}
     channel.kind = ChannelKind.FACEBOOK
     channel.name = data["name"]
     channel.team = data["team"]
@@ -85,36 +73,36 @@ def _save(channel: Channel, form: FacebookChannelForm) -> Channel:
     return channel
 
 
-def _context(form: FacebookChannelForm, channel: Channel | None) -> dict[str, Any]:
+def _context(channel: Channel | None) -> dict[str, Any]:
     return {
-        "form": form,
-        "channel": channel,
         "webhook_url": settings.PARLEY_PUBLIC_URL.rstrip("/") + reverse("webhooks:facebook"),
         "subscribed_fields": SUBSCRIBED_FIELDS,
     }
 
 
+PAGES = ChannelAdmin(
+    kind=ChannelKind.FACEBOOK,
+    form_class=FacebookChannelForm,
+    template_name="channels_app/facebook_form.html",
+    edit_url_name="channel_settings:facebook_edit",
+    save=_save,
+    initial=_initial,
+    logger=logger,
+    added_log="facebook channel added",
+    edited_log="facebook channel edited",
+    added_message="Channel saved. Set up the webhook in Meta, then connect the Page.",
+    extra_context=_context,
+)
+
+
 @admin_required
 def facebook_add(request: HttpRequest) -> HttpResponse:
-    form = FacebookChannelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        channel = _save(Channel(kind=ChannelKind.FACEBOOK), form)
-        logger.info("facebook channel added", extra={"channel_id": channel.pk, "user_id": request.user.pk})
-        flash.success(request, "Channel saved. Set up the webhook in Meta, then connect the Page.")
-        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
-    return render(request, "channels_app/facebook_form.html", _context(form, None))
+    return add_channel(request, PAGES)
 
 
 @admin_required
 def facebook_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.FACEBOOK)
-    form = FacebookChannelForm(request.POST or None, initial=_initial(channel), stored_secrets=channel.credentials)
-    if request.method == "POST" and form.is_valid():
-        _save(channel, form)
-        logger.info("facebook channel edited", extra={"channel_id": channel.pk, "user_id": request.user.pk})
-        flash.success(request, "Channel saved.")
-        return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
-    return render(request, "channels_app/facebook_form.html", _context(form, channel))
+    return edit_channel(request, channel_id, PAGES)
 
 
 @admin_required

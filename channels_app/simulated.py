@@ -20,8 +20,30 @@ from channels_app.base import AuthorIdentity, InboundMessage, ReplyRefused, Send
 from channels_app.models import Channel
 
 FIRST_NAMES = [
-    "Alex", "Sam", "Maria", "Jonas", "Aisha", "Liam", "Noor", "Elin", "Mateo", "Priya", "Oskar", "Chen",
-    "Fatima", "Erik", "Sofia", "Kenji", "Ingrid", "Diego", "Hanna", "Tariq", "Maja", "Lucas", "Amara", "Nils",
+    "Alex",
+    "Sam",
+    "Maria",
+    "Jonas",
+    "Aisha",
+    "Liam",
+    "Noor",
+    "Elin",
+    "Mateo",
+    "Priya",
+    "Oskar",
+    "Chen",
+    "Fatima",
+    "Erik",
+    "Sofia",
+    "Kenji",
+    "Ingrid",
+    "Diego",
+    "Hanna",
+    "Tariq",
+    "Maja",
+    "Lucas",
+    "Amara",
+    "Nils",
 ]
 LAST_NAMES = ["Berg", "Okafor", "Lindqvist", "Garcia", "Khan", "Nilsson", "Rossi", "Tanaka", "Svensson", "Dubois"]
 

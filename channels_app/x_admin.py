@@ -11,11 +11,12 @@ import tweepy
 from django import forms
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
+from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.delivery import mark_channel_needs_attention
 from channels_app.models import Channel, ChannelKind, ChannelStatus
 from channels_app.x import fetch_me, platform_reason, public_webhook_url
@@ -27,11 +28,9 @@ REQUIRED_SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_t
 NOT_CONNECTED = "Not connected yet: press Connect to check the keys."
 
 
-def _secret_field(label: str, help_text: str = "") -> forms.CharField:
-    return forms.CharField(required=False, label=label, help_text=help_text, widget=forms.PasswordInput(render_value=False))
+class XChannelForm(SecretFieldsForm):
+    secret_fields = SECRET_FIELDS
 
-
-class XChannelForm(forms.Form):
     name = forms.CharField(max_length=120)
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
     poll_interval_seconds = forms.IntegerField(
@@ -40,25 +39,14 @@ class XChannelForm(forms.Form):
     )
     poll_dms = forms.BooleanField(required=False, initial=True, label="Read DMs",
                                   help_text="Needs a plan with DM access (pay-per-use or Pro).")
-    consumer_key = _secret_field("API key (consumer key)")
-    consumer_secret = _secret_field("API key secret (consumer secret)", "Also signs the webhook.")
-    access_token = _secret_field("Access token")
-    access_token_secret = _secret_field("Access token secret")
-    bearer_token = _secret_field("Bearer token", "Optional (app-only reads).")
+    consumer_key = secret_field("API key (consumer key)")
+    consumer_secret = secret_field("API key secret (consumer secret)", "Also signs the webhook.")
+    access_token = secret_field("Access token")
+    access_token_secret = secret_field("Access token secret")
+    bearer_token = secret_field("Bearer token", "Optional (app-only reads).")
 
-    def __init__(self, *args: Any, stored_secrets: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.stored_secrets = stored_secrets or {}
-        for name in SECRET_FIELDS:
-            if self.stored_secrets.get(name):
-                self.fields[name].help_text = "set; leave empty to keep it"
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for name in REQUIRED_SECRETS:
-            if not cleaned.get(name) and not self.stored_secrets.get(name):
-                self.add_error(name, "This field is required.")
-        return cleaned
+    def required_secrets(self, cleaned: dict[str, Any]) -> dict[str, str]:
+        return dict.fromkeys(REQUIRED_SECRETS, "This field is required.")
 
 
 def _initial(channel: Channel) -> dict[str, Any]:
@@ -73,11 +61,9 @@ def _initial(channel: Channel) -> dict[str, Any]:
 def _save(channel: Channel, form: XChannelForm) -> Channel:
     data = form.cleaned_data
     credentials = dict(channel.credentials or {})
-    keys_changed = False
-    for name in SECRET_FIELDS:
-        if data.get(name):
-            keys_changed = keys_changed or credentials.get(name) != data[name]
-            credentials[name] = data[name]
+    entered = form.entered_secrets()
+    keys_changed = any(credentials.get(name) != value for name, value in entered.items())
+    credentials.update(entered)
     channel.kind = ChannelKind.X
     channel.name = data["name"]
     channel.team = data["team"]
@@ -100,37 +86,38 @@ def _budget_rows(channel: Channel) -> list[dict[str, Any]]:
     return rows
 
 
-def _context(form: XChannelForm, channel: Channel | None) -> dict[str, Any]:
+def _context(channel: Channel | None) -> dict[str, Any]:
     return {
-        "form": form,
-        "channel": channel,
         "webhook_url": public_webhook_url(channel) if channel else "",
         "budget": _budget_rows(channel) if channel else [],
         "rate_limited": (channel.cursor.get("rate_limited") if channel else None),
     }
 
 
+PAGES = ChannelAdmin(
+    kind=ChannelKind.X,
+    form_class=XChannelForm,
+    template_name="channels_app/x_form.html",
+    edit_url_name="channel_settings:x_edit",
+    save=_save,
+    initial=_initial,
+    logger=logger,
+    added_log="x channel added",
+    edited_log="x channel edited",
+    added_message="Channel saved. Press Connect to check the keys.",
+    add_initial={"poll_dms": True, "poll_interval_seconds": 60},
+    extra_context=_context,
+)
+
+
 @admin_required
 def x_add(request: HttpRequest) -> HttpResponse:
-    form = XChannelForm(request.POST or None, initial={"poll_dms": True, "poll_interval_seconds": 60})
-    if request.method == "POST" and form.is_valid():
-        channel = _save(Channel(kind=ChannelKind.X), form)
-        logger.info("x channel added", extra={"channel_id": channel.pk, "user_id": request.user.pk})
-        flash.success(request, "Channel saved. Press Connect to check the keys.")
-        return redirect("channel_settings:x_edit", channel_id=channel.pk)
-    return render(request, "channels_app/x_form.html", _context(form, None))
+    return add_channel(request, PAGES)
 
 
 @admin_required
 def x_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = get_object_or_404(Channel, pk=channel_id, kind=ChannelKind.X)
-    form = XChannelForm(request.POST or None, initial=_initial(channel), stored_secrets=channel.credentials)
-    if request.method == "POST" and form.is_valid():
-        _save(channel, form)
-        logger.info("x channel edited", extra={"channel_id": channel.pk, "user_id": request.user.pk})
-        flash.success(request, "Channel saved.")
-        return redirect("channel_settings:x_edit", channel_id=channel.pk)
-    return render(request, "channels_app/x_form.html", _context(form, channel))
+    return edit_channel(request, channel_id, PAGES)
 
 
 @admin_required

@@ -28,21 +28,15 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
 
     async def group_add(self, group, channel):  # type: ignore[no-untyped-def]
         if (home := self._foreign_loop()) is not None:
-            return await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(super().group_add(group, channel), home)
-            )
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(super().group_add(group, channel), home))
         return await super().group_add(group, channel)
 
     async def send(self, channel, message):  # type: ignore[no-untyped-def]
         if (home := self._foreign_loop()) is not None:
-            return await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(super().send(channel, message), home)
-            )
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(super().send(channel, message), home))
         return await super().send(channel, message)
 
     async def group_send(self, group, message):  # type: ignore[no-untyped-def]
         if (home := self._foreign_loop()) is not None:
-            return await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(super().group_send(group, message), home)
-            )
+            return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(super().group_send(group, message), home))
         return await super().group_send(group, message)

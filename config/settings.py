@@ -14,9 +14,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Fernet keys for channel secrets; the first encrypts, all decrypt, so keys can be rotated.
-PARLEY_SECRET_KEYS = env.list(
-    "PARLEY_SECRET_KEYS", default=["dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE="]
-)
+PARLEY_SECRET_KEYS = env.list("PARLEY_SECRET_KEYS", default=["dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE="])
 
 INSTALLED_APPS = [
     "daphne",

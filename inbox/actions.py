@@ -15,7 +15,6 @@ from accounts.models import User
 from channels_app.base import AuthorIdentity, InboundMessage
 from channels_app.models import Channel
 from inbox import events
-from inbox.thread_append import append_to_open_thread
 from inbox.lock_objects import conversation_for_update, lock_thread
 from inbox.models import (
     Conversation,
@@ -30,6 +29,7 @@ from inbox.models import (
     Priority,
     Visibility,
 )
+from inbox.thread_append import append_to_open_thread
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,11 @@ AUTO_ASSIGN_REASONS = ("new_conversation", "status", "assigned")
 
 
 def record_event(
-    *, conversation: Conversation, kind: str, actor: User | None = None, data: dict[str, Any] | None = None,
+    *,
+    conversation: Conversation,
+    kind: str,
+    actor: User | None = None,
+    data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> ConversationEvent:
     return ConversationEvent.objects.create(
@@ -235,9 +239,7 @@ def _ingest(inbound: InboundMessage) -> IngestResult:
     elif conversation.status == ConversationStatus.PENDING and inbound.starts_sla:
         conversation.status = ConversationStatus.OPEN
         fields.append("status")
-        record_event(
-            conversation=conversation, kind="status", data={"from": "pending", "to": "open", "by": "customer"}, at=now
-        )
+        record_event(conversation=conversation, kind="status", data={"from": "pending", "to": "open", "by": "customer"}, at=now)
     assert conversation is not None
     message = _create_message(inbound, conversation, identity=identity, now=now)
     conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, inbound.platform_time]))
@@ -246,9 +248,7 @@ def _ingest(inbound: InboundMessage) -> IngestResult:
     conversation.last_message_preview = preview_of(inbound.text) or "(attachment)"
     conversation.save(update_fields=fields)
     _conversation_changed(conversation, "new_conversation" if needs_new else "message")
-    return IngestResult(
-        created=True, message_id=message.pk, conversation_id=conversation.pk, conversation_created=needs_new
-    )
+    return IngestResult(created=True, message_id=message.pk, conversation_id=conversation.pk, conversation_created=needs_new)
 
 
 def _thread_identity(conversation: Conversation | None, author: AuthorIdentity) -> Identity | None:
@@ -277,9 +277,7 @@ def _ingest_outbound(inbound: InboundMessage, conversation: Conversation | None,
     return IngestResult(created=True, message_id=message.pk, conversation_id=conversation.pk)
 
 
-def _create_message(
-    inbound: InboundMessage, conversation: Conversation, *, identity: Identity | None, now: datetime
-) -> Message:
+def _create_message(inbound: InboundMessage, conversation: Conversation, *, identity: Identity | None, now: datetime) -> Message:
     return Message.objects.create(
         conversation=conversation,
         channel_id=inbound.channel_id,
@@ -327,8 +325,14 @@ def send_reply(
         with transaction.atomic():
             conversation = conversation_for_update(conversation_id=conversation.pk)
             message = _agent_message(
-                conversation, author, text, visibility, now,
-                delivery_state=DeliveryState.QUEUED, idempotency_key=idempotency_key, send_options=options or {},
+                conversation,
+                author,
+                text,
+                visibility,
+                now,
+                delivery_state=DeliveryState.QUEUED,
+                idempotency_key=idempotency_key,
+                send_options=options or {},
             )
             conversation.last_outbound_at = now
             conversation.waiting_since = None
@@ -341,15 +345,24 @@ def send_reply(
                 record_event(conversation=conversation, kind="assigned", actor=author, data={"to": author.username}, at=now)
             conversation.save(update_fields=fields)
             record_event(
-                conversation=conversation, kind="reply", actor=author, data={"message_id": message.pk, "visibility": visibility}, at=now
+                conversation=conversation,
+                kind="reply",
+                actor=author,
+                data={"message_id": message.pk, "visibility": visibility},
+                at=now,
             )
             _enqueue_delivery(message.pk)
             public_note = (options or {}).get("public_note", "").strip()
             if visibility == Visibility.PRIVATE and conversation.visibility == Visibility.PUBLIC and public_note:
                 # Taking a public matter private: a short public answer says where it continues.
                 note = _agent_message(
-                    conversation, author, public_note, Visibility.PUBLIC, now,
-                    delivery_state=DeliveryState.QUEUED, idempotency_key=f"{idempotency_key}:public-note"[:64],
+                    conversation,
+                    author,
+                    public_note,
+                    Visibility.PUBLIC,
+                    now,
+                    delivery_state=DeliveryState.QUEUED,
+                    idempotency_key=f"{idempotency_key}:public-note"[:64],
                 )
                 _enqueue_delivery(note.pk)
             _conversation_changed(conversation, "message")
@@ -359,9 +372,7 @@ def send_reply(
     return message
 
 
-def _agent_message(
-    conversation: Conversation, author: User, text: str, visibility: str, now: datetime, **fields: Any
-) -> Message:
+def _agent_message(conversation: Conversation, author: User, text: str, visibility: str, now: datetime, **fields: Any) -> Message:
     """An outbound message written by an agent (a reply, its public note, an internal note)."""
     return Message.objects.create(
         conversation=conversation,

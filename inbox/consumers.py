@@ -21,7 +21,10 @@ from inbox.models import Conversation
 
 
 def render_queue_row(
-    *, user: Any, conversation_id: int, filters: selectors.QueueFilters | None = None,
+    *,
+    user: Any,
+    conversation_id: int,
+    filters: selectors.QueueFilters | None = None,
     team_ids: list[int] | None = None,
 ) -> dict[str, Any]:
     """The fresh row for this user, or a removal when they may not or no longer should see it."""
@@ -150,8 +153,13 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             here = presence.presence_event(action="here", user=self.scope["user"], sender=self.channel_name)
             await self.channel_layer.send(event["from"], here)
         await self.send_json(
-            {"kind": "presence", "action": event["action"], "user_id": event["user_id"], "name": event["name"],
-             "conn": event["from"][-12:]}
+            {
+                "kind": "presence",
+                "action": event["action"],
+                "user_id": event["user_id"],
+                "name": event["name"],
+                "conn": event["from"][-12:],
+            }
         )
 
 

@@ -17,8 +17,16 @@ from accounts.models import Role, Team, User
 from channels_app.models import Channel, ChannelKind
 from channels_app.simulated import make_inbound
 from inbox.actions import ingest_message, preview_of
+from inbox.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    Message,
+    Priority,
+)
 from sla.models import SlaEvent
-from inbox.models import Conversation, ConversationEvent, ConversationStatus, DeliveryState, Direction, Message, Priority
 
 DEMO_USERS = [
     # username, role, password, teams, supervised teams

@@ -11,9 +11,7 @@ class Visibility(models.TextChoices):
 class Customer(models.Model):
     name = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
-    )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -34,9 +32,7 @@ class Identity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "external_id"], name="identity_unique_account")
-        ]
+        constraints = [models.UniqueConstraint(fields=["kind", "external_id"], name="identity_unique_account")]
         verbose_name_plural = "identities"
 
     def __str__(self) -> str:
@@ -95,9 +91,7 @@ class Conversation(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["channel", "thread_key", "-created_at"], name="conv_thread"),
-            models.Index(
-                fields=["team", "status", "sla_rank", "sla_due_at", "waiting_since", "id"], name="conv_queue"
-            ),
+            models.Index(fields=["team", "status", "sla_rank", "sla_due_at", "waiting_since", "id"], name="conv_queue"),
             models.Index(fields=["assignee", "status"], name="conv_assignee"),
             models.Index(fields=["customer", "-created_at"], name="conv_customer"),
         ]

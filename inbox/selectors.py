@@ -127,13 +127,11 @@ def queue_rows(
             else:
                 prefix = None
             qs = qs.filter(_pg_after_cursor(after, prefix=prefix))
-        qs = qs.order_by(*(RawSQL(key, []).asc() for key in _PG_KEYS))
+        qs = qs.order_by(*(RawSQL(key, []).asc() for key in _PG_KEYS))  # noqa: S611 - constant expressions
     else:
         if after:
             qs = qs.filter(_after_cursor(after))
-        qs = qs.order_by(
-            "sla_rank", F("sla_due_at").asc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "id"
-        )
+        qs = qs.order_by("sla_rank", F("sla_due_at").asc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "id")
     qs = qs.select_related("channel", "customer", "identity", "assignee").only(*QUEUE_ROW_FIELDS)[: limit + 1]
     if connection.vendor == "postgresql":
         with transaction.atomic():
@@ -153,12 +151,30 @@ def queue_rows(
 
 # What a queue row shows and sorts on; the rest of each row stays in the database.
 QUEUE_ROW_FIELDS = (
-    "id", "team_id", "status", "priority", "visibility", "subject", "last_message_preview", "waiting_since",
-    "sla_due_at", "sla_state", "sla_rank",
-    "channel__id", "channel__name", "channel__kind", "channel__config",
-    "customer__id", "customer__name",
-    "identity__id", "identity__handle", "identity__display_name",
-    "assignee__id", "assignee__username", "assignee__first_name", "assignee__last_name",
+    "id",
+    "team_id",
+    "status",
+    "priority",
+    "visibility",
+    "subject",
+    "last_message_preview",
+    "waiting_since",
+    "sla_due_at",
+    "sla_state",
+    "sla_rank",
+    "channel__id",
+    "channel__name",
+    "channel__kind",
+    "channel__config",
+    "customer__id",
+    "customer__name",
+    "identity__id",
+    "identity__handle",
+    "identity__display_name",
+    "assignee__id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
 )
 
 
@@ -216,10 +232,10 @@ _T = '"inbox_conversation"'
 _INF = "'infinity'::timestamptz"
 # Nulls last as 'infinity', so the sort key has no NULLs and compares as one row value.
 _PG_KEYS = (
-    f"{_T}.\"sla_rank\"",
-    f"COALESCE({_T}.\"sla_due_at\", {_INF})",
-    f"COALESCE({_T}.\"waiting_since\", {_INF})",
-    f"{_T}.\"id\"",
+    f'{_T}."sla_rank"',
+    f'COALESCE({_T}."sla_due_at", {_INF})',
+    f'COALESCE({_T}."waiting_since", {_INF})',
+    f'{_T}."id"',
 )
 
 
@@ -231,13 +247,17 @@ def _pg_after_cursor(cursor: str, *, prefix: tuple[str, int] | None = None) -> Q
         waiting = None if waiting_s == _FAR else datetime.fromisoformat(waiting_s)
     except ValueError:
         return Q()
-    keys, values, params = list(_PG_KEYS), ["%s", f"COALESCE(%s::timestamptz, {_INF})", f"COALESCE(%s::timestamptz, {_INF})", "%s"], [rank, due, waiting, pk]
+    keys, values, params = (
+        list(_PG_KEYS),
+        ["%s", f"COALESCE(%s::timestamptz, {_INF})", f"COALESCE(%s::timestamptz, {_INF})", "%s"],
+        [rank, due, waiting, pk],
+    )
     if prefix is not None:
         keys.insert(0, f'{_T}."{prefix[0]}"')
         values.insert(0, "%s")
         params.insert(0, prefix[1])
     sql = f"({', '.join(keys)}) > ({', '.join(values)})"
-    return RawSQL(sql, params, output_field=BooleanField())
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 - constant SQL, bound values
 
 
 def customer_conversations(*, user: User, customer: Customer) -> list[Conversation]:
@@ -303,8 +323,12 @@ def queue_counts(*, user: User, filters: QueueFilters, team_ids: list[int] | Non
     def keep(row: tuple[int, str, str, int, int], skip: str) -> bool:
         channel_id, status, priority, assignee_id, _ = row
         return (
-            (skip == "scope" or filters.scope == "all" or (filters.scope == "mine" and assignee_id == user.pk)
-             or (filters.scope == "unassigned" and assignee_id == 0))
+            (
+                skip == "scope"
+                or filters.scope == "all"
+                or (filters.scope == "mine" and assignee_id == user.pk)
+                or (filters.scope == "unassigned" and assignee_id == 0)
+            )
             and (skip == "status" or not filters.status or status == filters.status)
             and (skip == "priority" or not filters.priority or priority == filters.priority)
             and (skip == "channel" or not filters.channel_id or channel_id == filters.channel_id)
@@ -393,9 +417,7 @@ def suggested_duplicates(*, user: User, customer: Customer, limit: int = 10) -> 
         email_q = Q()
         for address in emails:
             email_q |= Q(handle__iexact=address) | Q(external_id__iexact=address)
-        for identity in (
-            Identity.objects.filter(email_q).exclude(customer=customer).select_related("customer")[:limit]
-        ):
+        for identity in Identity.objects.filter(email_q).exclude(customer=customer).select_related("customer")[:limit]:
             found.setdefault(identity.customer_id, (identity.customer, f"same email address {identity.handle}"))
     if customer.name:
         same_name = (

@@ -41,9 +41,11 @@ def sweep_unscored() -> int:
     from inbox.models import Conversation
 
     since = timezone.now() - SWEEP_WINDOW
-    stale = Conversation.objects.filter(updated_at__gte=since).filter(
-        Q(sla_clock__isnull=True) | Q(sla_clock__evaluated_at__lt=F("updated_at"))
-    ).values_list("pk", "team_id")[:1000]
+    stale = (
+        Conversation.objects.filter(updated_at__gte=since)
+        .filter(Q(sla_clock__isnull=True) | Q(sla_clock__evaluated_at__lt=F("updated_at")))
+        .values_list("pk", "team_id")[:1000]
+    )
     count = 0
     for conversation_id, team_id in stale:
         handle_change(conversation_id, team_id, "sweep")

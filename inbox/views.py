@@ -22,8 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
-from accounts.models import Role, Team
+from accounts.models import Role, Team, User
 from accounts.permissions import agent_required, supervisor_required
 from channels_app.base import ReplyRefused
 from channels_app.models import Channel
@@ -69,21 +68,31 @@ def filter_links(
         return {"label": label, "count": count, "active": active, "href": "?" + query if query else "?"}
 
     return [
-        {"name": "Show", "links": [
-            link(label, counts.scope[value], filters.scope == value, scope=value) for value, label in selectors.SCOPES
-        ]},
-        {"name": "Status", "links": [
-            link("Open and pending", counts.status[""], not filters.status, status=""),
-            link("Open", counts.status["open"], filters.status == "open", status="open"),
-            link("Pending", counts.status["pending"], filters.status == "pending", status="pending"),
-        ]},
-        {"name": "Priority", "links": [link("Any", counts.priority[""], not filters.priority, priority="")] + [
-            link(label, counts.priority.get(value, 0), filters.priority == value, priority=value)
-            for value, label in reversed(Priority.choices)
-        ]},
-        {"name": "Channel", "links": [link("Any", sum(counts.channel.values()), not filters.channel_id, channel="")] + [
-            link(c.name, counts.channel.get(c.pk, 0), filters.channel_id == c.pk, channel=c.pk) for c in channels
-        ]},
+        {
+            "name": "Show",
+            "links": [link(label, counts.scope[value], filters.scope == value, scope=value) for value, label in selectors.SCOPES],
+        },
+        {
+            "name": "Status",
+            "links": [
+                link("Open and pending", counts.status[""], not filters.status, status=""),
+                link("Open", counts.status["open"], filters.status == "open", status="open"),
+                link("Pending", counts.status["pending"], filters.status == "pending", status="pending"),
+            ],
+        },
+        {
+            "name": "Priority",
+            "links": [link("Any", counts.priority[""], not filters.priority, priority="")]
+            + [
+                link(label, counts.priority.get(value, 0), filters.priority == value, priority=value)
+                for value, label in reversed(Priority.choices)
+            ],
+        },
+        {
+            "name": "Channel",
+            "links": [link("Any", sum(counts.channel.values()), not filters.channel_id, channel="")]
+            + [link(c.name, counts.channel.get(c.pk, 0), filters.channel_id == c.pk, channel=c.pk) for c in channels],
+        },
     ]
 
 
@@ -128,14 +137,17 @@ def queue_row_html(c: Conversation, *, now: datetime | None = None) -> str:
     if c.sla_due_at:
         due = format_html(
             '<span class="countdown" data-due="{}" title="Due {}">{}</span>',
-            due_iso, c.sla_due_at.strftime("%Y-%m-%d %H:%M:%S UTC"), _short((c.sla_due_at - now).total_seconds()),
+            due_iso,
+            c.sla_due_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            _short((c.sla_due_at - now).total_seconds()),
         )
     else:
         due = mark_safe('<span class="muted">no SLA</span>')  # noqa: S308 - a constant
     if c.waiting_since:
         waiting = format_html(
             '<span class="waiting" data-since="{}" title="Waiting since {}">{}</span>',
-            waiting_iso, c.waiting_since.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            waiting_iso,
+            c.waiting_since.strftime("%Y-%m-%d %H:%M:%S UTC"),
             _short((now - c.waiting_since).total_seconds()),
         )
     else:
@@ -222,15 +234,22 @@ def _reply_subject(conversation: Conversation) -> str:
 
 
 def _composer_context(
-    request: HttpRequest, conversation: Conversation, *, form: ReplyForm | None = None, seen_id: int | None = None,
-    error: str = "", collision: list[Message] | None = None, sent: Message | None = None,
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    form: ReplyForm | None = None,
+    seen_id: int | None = None,
+    error: str = "",
+    collision: list[Message] | None = None,
+    sent: Message | None = None,
 ) -> dict[str, Any]:
     if seen_id is None:
         seen_id = selectors.last_outbound_id(conversation=conversation)
     limits = reply_limits(conversation=conversation)
     return {
         "conversation": conversation,
-        "reply_form": form or _new_reply_form(conversation, seen_id, subject=limits.get("subject") or _reply_subject(conversation)),
+        "reply_form": form
+        or _new_reply_form(conversation, seen_id, subject=limits.get("subject") or _reply_subject(conversation)),
         "limits": limits,
         "limit_lines": _limit_lines(limits),
         "is_email": conversation.channel.flavor == "email",
@@ -255,10 +274,21 @@ def _limit_lines(limits: dict[str, Any]) -> list[str]:
 
 
 EVENT_LABELS = {
-    "created": "Conversation started", "message_in": "Customer wrote", "reply": "Reply", "note": "Internal note",
-    "assigned": "Assigned", "status": "Status", "priority": "Priority", "reopened": "Reopened", "merged": "Customers merged",
-    "retry": "Delivery retried", "outbound_elsewhere": "Answered from another tool", "bounced": "Email bounced",
-    "sla_at_risk": "SLA at risk", "sla_breached": "SLA breached", "sla_achieved": "SLA achieved",
+    "created": "Conversation started",
+    "message_in": "Customer wrote",
+    "reply": "Reply",
+    "note": "Internal note",
+    "assigned": "Assigned",
+    "status": "Status",
+    "priority": "Priority",
+    "reopened": "Reopened",
+    "merged": "Customers merged",
+    "retry": "Delivery retried",
+    "outbound_elsewhere": "Answered from another tool",
+    "bounced": "Email bounced",
+    "sla_at_risk": "SLA at risk",
+    "sla_breached": "SLA breached",
+    "sla_achieved": "SLA achieved",
 }
 
 
@@ -271,8 +301,7 @@ def _labelled(events: list[Any]) -> list[Any]:
 def _live_context(request: HttpRequest, conversation: Conversation, seen_id: int | None) -> dict[str, Any]:
     thread = selectors.thread(conversation=conversation)
     collision = (
-        selectors.replies_since(conversation=conversation, seen_id=seen_id, user=request.user)
-        if seen_id is not None else []
+        selectors.replies_since(conversation=conversation, seen_id=seen_id, user=request.user) if seen_id is not None else []
     )
     return {
         "conversation": conversation,
@@ -357,8 +386,9 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(request, "inbox/_composer.html", context)
 
 
-def _composer_response(request: HttpRequest, conversation: Conversation, *, form: ReplyForm, error: str = "",
-                       collision: list[Message] | None = None) -> HttpResponse:
+def _composer_response(
+    request: HttpRequest, conversation: Conversation, *, form: ReplyForm, error: str = "", collision: list[Message] | None = None
+) -> HttpResponse:
     if not request.htmx:
         flash.error(request, error or "Another agent replied since you opened this conversation; nothing was sent.")
         return redirect("inbox:conversation", conversation_id=conversation.pk)

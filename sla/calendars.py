@@ -31,8 +31,15 @@ def to_clock(calendar: BusinessCalendar, *, today: date) -> clock.BusinessCalend
     if built is None:
         custom = tuple(calendar.custom_holidays.values_list("date", flat=True))
         built = _to_clock(
-            calendar.pk, calendar.updated_at, calendar.timezone, calendar.always_open,
-            _freeze_hours(calendar), calendar.holiday_country, calendar.holiday_subdivision, custom, today.year,
+            calendar.pk,
+            calendar.updated_at,
+            calendar.timezone,
+            calendar.always_open,
+            _freeze_hours(calendar),
+            calendar.holiday_country,
+            calendar.holiday_subdivision,
+            custom,
+            today.year,
         )
         if len(_built) > 512:
             _built.clear()
@@ -46,9 +53,15 @@ def _freeze_hours(calendar: BusinessCalendar) -> tuple[tuple[int, tuple[tuple[st
 
 @lru_cache(maxsize=256)
 def _to_clock(
-    pk: int, updated_at: object, timezone: str, always_open: bool,
-    hours: tuple[tuple[int, tuple[tuple[str, str], ...]], ...], country: str, subdivision: str,
-    custom: tuple[date, ...], year: int,
+    pk: int,
+    updated_at: object,
+    timezone: str,
+    always_open: bool,
+    hours: tuple[tuple[int, tuple[tuple[str, str], ...]], ...],
+    country: str,
+    subdivision: str,
+    custom: tuple[date, ...],
+    year: int,
 ) -> clock.BusinessCalendar:
     # Keyed on updated_at (and the custom dates), so an edited calendar is rebuilt, not reused.
     if always_open:

@@ -94,9 +94,7 @@ class _FrozenWeek(Mapping[int, tuple[Interval, ...]]):
         if isinstance(other, Mapping):
             # Compare as normalized, so {0: [(a, b)]} equals its frozen form.
             return self._data == {
-                day: tuple(tuple(interval) for interval in intervals)
-                for day, intervals in other.items()
-                if intervals
+                day: tuple(tuple(interval) for interval in intervals) for day, intervals in other.items() if intervals
             }
         return NotImplemented
 
@@ -116,9 +114,7 @@ def _normalize_week(
             start, end = interval
             for value in (start, end):
                 if not isinstance(value, time) or value.tzinfo is not None:
-                    raise ValueError(
-                        f"opening hours must be naive datetime.time values, got {value!r}"
-                    )
+                    raise ValueError(f"opening hours must be naive datetime.time values, got {value!r}")
             # fold is meaningless on a weekly template; dropping it keeps equal hours equal.
             normalized.append((start.replace(fold=0), end.replace(fold=0)))
         if normalized:
@@ -213,9 +209,7 @@ class BusinessCalendar:
         offsets = _week_offsets(week)
         week_open = _weekly_open_us(offsets)
         if week_open == 0:
-            raise ValueError(
-                "business calendar has no open time: add at least one opening interval"
-            )
+            raise ValueError("business calendar has no open time: add at least one opening interval")
         ordinals = tuple(sorted(day.toordinal() for day in holidays))
 
         set_ = object.__setattr__  # frozen: normalize once, here
@@ -416,9 +410,7 @@ def business_time_between(start: datetime, end: datetime, calendar: BusinessCale
     return timedelta(microseconds=total)
 
 
-def next_openings(
-    start: datetime, calendar: BusinessCalendar, count: int
-) -> list[tuple[datetime, datetime]]:
+def next_openings(start: datetime, calendar: BusinessCalendar, count: int) -> list[tuple[datetime, datetime]]:
     """The next ``count`` open intervals (merged, UTC) at or after ``start``.
 
     An interval in progress at ``start`` is included, clipped to ``start``. A span

@@ -19,9 +19,7 @@ DEMO_POLICIES = [
 
 def seed_sla() -> None:
     calendars = {
-        "24/7": BusinessCalendar.objects.get_or_create(
-            name="24/7", defaults={"timezone": "UTC", "always_open": True}
-        )[0],
+        "24/7": BusinessCalendar.objects.get_or_create(name="24/7", defaults={"timezone": "UTC", "always_open": True})[0],
         "Stockholm office hours": BusinessCalendar.objects.get_or_create(
             name="Stockholm office hours",
             defaults={"timezone": "Europe/Stockholm", "weekly_hours": STOCKHOLM_HOURS, "holiday_country": "SE"},

@@ -178,9 +178,16 @@ class _Replay:
         if clock.breached_at is not None:
             self.outcomes.append(
                 Outcome(
-                    metric=metric, cycle=self.cycle, sequence=clock.sequence, outcome="breached",
-                    started_at=clock.started_at, due_at=clock.breached_at, happened_at=clock.breached_at,
-                    responded_at=None, business_seconds=None, wall_seconds=None,
+                    metric=metric,
+                    cycle=self.cycle,
+                    sequence=clock.sequence,
+                    outcome="breached",
+                    started_at=clock.started_at,
+                    due_at=clock.breached_at,
+                    happened_at=clock.breached_at,
+                    responded_at=None,
+                    business_seconds=None,
+                    wall_seconds=None,
                 )
             )
 
@@ -232,15 +239,26 @@ def evaluate(*, timeline: list[Entry], targets: Targets, calendar: BusinessCalen
         if breached_at is not None:
             outcomes.append(
                 Outcome(
-                    metric=clock.metric, cycle=replay.cycle, sequence=clock.sequence, outcome="breached",
-                    started_at=clock.started_at, due_at=breached_at, happened_at=breached_at,
-                    responded_at=None, business_seconds=None, wall_seconds=None,
+                    metric=clock.metric,
+                    cycle=replay.cycle,
+                    sequence=clock.sequence,
+                    outcome="breached",
+                    started_at=clock.started_at,
+                    due_at=breached_at,
+                    happened_at=breached_at,
+                    responded_at=None,
+                    business_seconds=None,
+                    wall_seconds=None,
                 )
             )
         running.append(
             Running(
-                metric=clock.metric, sequence=clock.sequence, started_at=clock.started_at,
-                due_at=due if clock.resumed_at is not None else None, warning_at=warning_at, breached_at=breached_at,
+                metric=clock.metric,
+                sequence=clock.sequence,
+                started_at=clock.started_at,
+                due_at=due if clock.resumed_at is not None else None,
+                warning_at=warning_at,
+                breached_at=breached_at,
             )
         )
     active = [r for r in running if r.due_at is not None]
@@ -253,12 +271,7 @@ def evaluate(*, timeline: list[Entry], targets: Targets, calendar: BusinessCalen
         state = "ok"
     else:
         state = "none"
-    upcoming = [
-        instant
-        for r in active
-        for instant in (r.warning_at, r.due_at)
-        if instant is not None and instant > now
-    ]
+    upcoming = [instant for r in active for instant in (r.warning_at, r.due_at) if instant is not None and instant > now]
     return Evaluation(
         cycle=replay.cycle,
         paused=replay.paused,

@@ -14,7 +14,7 @@ _SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
 def parse_day(text: str, day_name: str) -> list[tuple[time, time]]:
-    """"08:00-12:00, 13:00-17:00" -> intervals; "22:00-06:00" runs past midnight, "00:00-00:00" all day."""
+    """ "08:00-12:00, 13:00-17:00" -> intervals; "22:00-06:00" runs past midnight, "00:00-00:00" all day."""
     spans: list[tuple[time, time]] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         match = _SPAN.match(part)
@@ -39,7 +39,7 @@ def _check_overlaps(spans: list[tuple[time, time]], day_name: str) -> None:
         a, b = _minutes(start), _minutes(end)
         ranges.append((a, b if b > a else b + 24 * 60, start, end))
     ranges.sort()
-    for (a1, b1, s1, e1), (a2, _, s2, e2) in zip(ranges, ranges[1:], strict=False):
+    for (_, b1, s1, e1), (a2, _, s2, e2) in zip(ranges, ranges[1:], strict=False):
         if a2 < b1:
             raise forms.ValidationError(
                 f"{day_name}: {s1:%H:%M}–{e1:%H:%M} overlaps {s2:%H:%M}–{e2:%H:%M}. Merge them into one interval."
@@ -133,9 +133,17 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = SlaPolicy
         fields = [
-            "name", "channel_kind", "visibility", "priority", "team", "calendar",
-            "first_response_minutes", "next_response_minutes", "resolution_minutes",
-            "warning_percent", "warning_minutes_before",
+            "name",
+            "channel_kind",
+            "visibility",
+            "priority",
+            "team",
+            "calendar",
+            "first_response_minutes",
+            "next_response_minutes",
+            "resolution_minutes",
+            "warning_percent",
+            "warning_minutes_before",
         ]
 
     def clean(self) -> dict:  # type: ignore[type-arg]

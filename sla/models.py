@@ -130,9 +130,6 @@ class SlaEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["conversation", "metric", "cycle", "sequence"], name="sla_event_once_per_clock"
-            )
+            models.UniqueConstraint(fields=["conversation", "metric", "cycle", "sequence"], name="sla_event_once_per_clock")
         ]
         indexes = [models.Index(fields=["team", "happened_at"], name="sla_event_team_time")]
-

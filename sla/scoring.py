@@ -125,8 +125,13 @@ def _evaluate_locked(
 
 
 def _store(
-    conversation: Conversation, clock_row: SlaClock, policy: SlaPolicy | None, evaluation: Evaluation | None,
-    *, now: datetime, push: bool,
+    conversation: Conversation,
+    clock_row: SlaClock,
+    policy: SlaPolicy | None,
+    evaluation: Evaluation | None,
+    *,
+    now: datetime,
+    push: bool,
 ) -> None:
     running = {r.metric: r for r in evaluation.running} if evaluation else {}
     clock_row.policy = policy
@@ -169,10 +174,7 @@ def _store(
 def _record_outcomes(conversation: Conversation, policy: SlaPolicy | None, evaluation: Evaluation, *, now: datetime) -> None:
     if not evaluation.outcomes:
         return
-    existing = {
-        (e.metric, e.cycle, e.sequence): e
-        for e in SlaEvent.objects.filter(conversation=conversation)
-    }
+    existing = {(e.metric, e.cycle, e.sequence): e for e in SlaEvent.objects.filter(conversation=conversation)}
     for outcome in evaluation.outcomes:
         key = (outcome.metric, outcome.cycle, outcome.sequence)
         row = existing.get(key)
@@ -181,11 +183,20 @@ def _record_outcomes(conversation: Conversation, policy: SlaPolicy | None, evalu
             SlaEvent.objects.bulk_create(
                 [
                     SlaEvent(
-                        conversation=conversation, team_id=conversation.team_id, channel_kind=conversation.channel.flavor,
-                        policy=policy, metric=outcome.metric, cycle=outcome.cycle, sequence=outcome.sequence,
-                        outcome=outcome.outcome, started_at=outcome.started_at, due_at=outcome.due_at,
-                        happened_at=outcome.happened_at, responded_at=outcome.responded_at,
-                        business_seconds=outcome.business_seconds, wall_seconds=outcome.wall_seconds,
+                        conversation=conversation,
+                        team_id=conversation.team_id,
+                        channel_kind=conversation.channel.flavor,
+                        policy=policy,
+                        metric=outcome.metric,
+                        cycle=outcome.cycle,
+                        sequence=outcome.sequence,
+                        outcome=outcome.outcome,
+                        started_at=outcome.started_at,
+                        due_at=outcome.due_at,
+                        happened_at=outcome.happened_at,
+                        responded_at=outcome.responded_at,
+                        business_seconds=outcome.business_seconds,
+                        wall_seconds=outcome.wall_seconds,
                     )
                 ],
                 ignore_conflicts=True,
@@ -225,7 +236,10 @@ def detect_due(*, now: datetime | None = None, budget_seconds: float = 0.0) -> i
         if now is not None or remaining <= 0:
             return flagged
         upcoming = (
-            SlaClock.objects.filter(next_flag_at__gt=current).order_by("next_flag_at").values_list("next_flag_at", flat=True).first()
+            SlaClock.objects.filter(next_flag_at__gt=current)
+            .order_by("next_flag_at")
+            .values_list("next_flag_at", flat=True)
+            .first()
         )
         if upcoming is None:
             return flagged

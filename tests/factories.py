@@ -19,16 +19,28 @@ def make_team(name: str | None = None) -> Team:
     return Team.objects.create(name=name or f"Team {next(_seq)}")
 
 
-def make_user(*, role: str = Role.AGENT, teams: list[Team] = (), supervises: list[Team] = (), username: str | None = None,
-              password: str = "pw-12345678") -> User:  # type: ignore[assignment]
+def make_user(
+    *,
+    role: str = Role.AGENT,
+    teams: list[Team] = (),
+    supervises: list[Team] = (),
+    username: str | None = None,
+    password: str = "pw-12345678",
+) -> User:  # type: ignore[assignment]
     user = User.objects.create_user(username=username or f"user{next(_seq)}", password=password, role=role)
     user.teams.set(teams)
     user.supervised_teams.set(supervises)
     return user
 
 
-def make_channel(*, team: Team | None = None, kind: str = ChannelKind.SIMULATED, name: str | None = None,
-                 config: dict[str, Any] | None = None, credentials: dict[str, Any] | None = None) -> Channel:
+def make_channel(
+    *,
+    team: Team | None = None,
+    kind: str = ChannelKind.SIMULATED,
+    name: str | None = None,
+    config: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> Channel:
     return Channel.objects.create(
         kind=kind,
         name=name or f"Channel {next(_seq)}",
@@ -38,17 +50,34 @@ def make_channel(*, team: Team | None = None, kind: str = ChannelKind.SIMULATED,
     )
 
 
-def make_author(*, kind: str = "sim-x", external_id: str | None = None, handle: str = "@jo", display_name: str = "Jo",
-                same_person_as: tuple[tuple[str, str], ...] = ()) -> AuthorIdentity:
+def make_author(
+    *,
+    kind: str = "sim-x",
+    external_id: str | None = None,
+    handle: str = "@jo",
+    display_name: str = "Jo",
+    same_person_as: tuple[tuple[str, str], ...] = (),
+) -> AuthorIdentity:
     return AuthorIdentity(
-        kind=kind, external_id=external_id or f"user-{next(_seq)}", handle=handle, display_name=display_name,
+        kind=kind,
+        external_id=external_id or f"user-{next(_seq)}",
+        handle=handle,
+        display_name=display_name,
         same_person_as=same_person_as,
     )
 
 
-def make_inbound(*, channel: Channel | None, external_id: str | None = None, thread_key: str = "thread-1",
-                 author: AuthorIdentity | None = None, text: str = "Where is my order?",
-                 at: datetime | None = None, visibility: str = "public", **extra: Any) -> InboundMessage:
+def make_inbound(
+    *,
+    channel: Channel | None,
+    external_id: str | None = None,
+    thread_key: str = "thread-1",
+    author: AuthorIdentity | None = None,
+    text: str = "Where is my order?",
+    at: datetime | None = None,
+    visibility: str = "public",
+    **extra: Any,
+) -> InboundMessage:
     return InboundMessage(
         channel_id=channel.pk if channel else None,
         external_id=external_id if external_id is not None else f"ext-{next(_seq)}",

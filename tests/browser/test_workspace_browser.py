@@ -26,15 +26,23 @@ from tests.factories import make_author, make_channel, make_inbound, make_team, 
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.services,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-    pytest.mark.skipif(not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                       reason="the live server needs PostgreSQL and Redis"),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="the live server needs PostgreSQL and Redis",
+    ),
 ]
 
 
@@ -56,7 +64,10 @@ def server(django_db_setup, django_db_blocker):
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -108,8 +119,9 @@ def _page_as(browser, server, user):
     client = Client()
     client.force_login(user)
     context = browser.new_context(base_url=server)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": server}])
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": server}]
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.csp_violations = []
@@ -184,7 +196,9 @@ def test_a_public_and_a_private_reply_are_delivered_while_a_typed_reply_survives
     # then
     assert kept == "Half-written answer"
     assert "Private" in private.inner_text()
-    states = set(Message.objects.filter(conversation_id=conversation_id, direction="out").values_list("visibility", "delivery_state"))
+    states = set(
+        Message.objects.filter(conversation_id=conversation_id, direction="out").values_list("visibility", "delivery_state")
+    )
     assert states == {("public", "delivered"), ("private", "delivered")}
     assert page.evaluate("() => window.__sameDocument") == "yes"
     assert page.csp_violations == []

@@ -58,7 +58,7 @@ def write_certificate(directory: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -98,9 +98,7 @@ class Dovecot:
         return str(self.root / "cert.pem")
 
     def doveadm(self, *args: str) -> str:
-        done = subprocess.run(
-            ["doveadm", "-c", str(self.conf), *args], capture_output=True, text=True, timeout=30, check=True
-        )
+        done = subprocess.run(["doveadm", "-c", str(self.conf), *args], capture_output=True, text=True, timeout=30, check=True)
         return done.stdout
 
     def imap(self, user: str, password: str) -> imaplib.IMAP4:
@@ -318,14 +316,17 @@ def smtp_tls_server() -> Iterator[TlsSmtpServer]:
     server = TlsSmtpServer(port=free_port(), handler=handler, ca_file=str(cert))
 
     def authenticate(smtp: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            server.user.encode(), server.password.encode()
-        )
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (server.user.encode(), server.password.encode())
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
     controller = Controller(
-        handler, hostname="127.0.0.1", port=server.port, tls_context=context, require_starttls=True,
-        authenticator=authenticate, auth_require_tls=True,
+        handler,
+        hostname="127.0.0.1",
+        port=server.port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticate,
+        auth_require_tls=True,
     )
     controller.start()
     try:

@@ -18,9 +18,7 @@ WRONG = "Wr0ng-Pa55word-Do-Not-Log"
 
 def test_a_refused_imap_login_flags_the_channel_and_never_logs_the_password(mailbox, caplog):  # noqa: F811
     # given
-    channel = make_channel(
-        kind=ChannelKind.EMAIL, config=mailbox.config(), credentials={"imap_password": WRONG}
-    )
+    channel = make_channel(kind=ChannelKind.EMAIL, config=mailbox.config(), credentials={"imap_password": WRONG})
     caplog.set_level(logging.DEBUG)
     for name in ("imapclient", "imapclient.imaplib", "channels_app"):
         caplog.set_level(logging.DEBUG, logger=name)
@@ -39,7 +37,8 @@ def test_a_refused_imap_login_flags_the_channel_and_never_logs_the_password(mail
 def test_the_connection_check_says_which_server_failed_and_why(client, mailbox, caplog):  # noqa: F811
     # given
     channel = make_channel(
-        kind=ChannelKind.EMAIL, config=mailbox.config(smtp_port=free_port()),
+        kind=ChannelKind.EMAIL,
+        config=mailbox.config(smtp_port=free_port()),
         credentials={"imap_password": WRONG},
     )
     client.force_login(make_user(role=Role.ADMIN))
@@ -60,7 +59,8 @@ def test_the_connection_check_says_which_server_failed_and_why(client, mailbox, 
 def test_the_connection_check_passes_against_working_servers(client, mailbox, smtp_server):  # noqa: F811
     # given
     channel = make_channel(
-        kind=ChannelKind.EMAIL, config=mailbox.config(smtp_port=smtp_server.port),
+        kind=ChannelKind.EMAIL,
+        config=mailbox.config(smtp_port=smtp_server.port),
         credentials={"imap_password": mailbox.password},
     )
     Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_ATTENTION, status_reason="old")

@@ -109,7 +109,10 @@ def test_inline_images_and_attachments_are_extracted():
     attached = parse_mail(eml("attachment.eml")).attachments[0]
     # then
     assert (inline.filename, inline.content_type, inline.content_id, inline.inline) == (
-        "damage.png", "image/png", "damage@example.jp", True,
+        "damage.png",
+        "image/png",
+        "damage@example.jp",
+        True,
     )
     assert inline.data.startswith(b"\x89PNG")
     assert (attached.filename, attached.inline, attached.size) == ("invoice 4711.pdf", False, len(attached.data))
@@ -125,8 +128,15 @@ def test_an_attachment_over_the_size_limit_is_listed_but_not_kept():
 
 
 @pytest.mark.parametrize(
-    "header", [b"Auto-Submitted: auto-replied", b"Auto-Submitted: auto-generated", b"Precedence: bulk",
-               b"Precedence: list", b"Precedence: junk", b"X-Autoreply: yes"],
+    "header",
+    [
+        b"Auto-Submitted: auto-replied",
+        b"Auto-Submitted: auto-generated",
+        b"Precedence: bulk",
+        b"Precedence: list",
+        b"Precedence: junk",
+        b"X-Autoreply: yes",
+    ],
 )
 def test_auto_replies_are_recognised(header):
     # given

@@ -27,7 +27,9 @@ def _media(settings, tmp_path):
 
 def email_channel(mailbox, **config):  # noqa: F811
     return make_channel(
-        kind=ChannelKind.EMAIL, name="Support mail", config=mailbox.config(**config),
+        kind=ChannelKind.EMAIL,
+        name="Support mail",
+        config=mailbox.config(**config),
         credentials={"imap_password": mailbox.password},
     )
 
@@ -281,6 +283,7 @@ def test_an_unrelated_mail_starts_its_own_conversation(mailbox):  # noqa: F811
     poll(channel)
     # then
     assert sorted(Conversation.objects.filter(channel=channel).values_list("thread_key", flat=True)) == [
-        "<alt-1@example.net>", "<plain-1@mail.example.org>",
+        "<alt-1@example.net>",
+        "<plain-1@mail.example.org>",
     ]
     assert Identity.objects.filter(kind="email").count() == 2

@@ -31,9 +31,17 @@ def email_channel(team, smtp_port: int) -> Channel:
         team=team,
         kind=ChannelKind.EMAIL,
         config={
-            "address": "support@shop.example.com", "display_name": "Shop Support", "imap_host": "127.0.0.1",
-            "imap_port": 1, "imap_tls": "plain", "imap_user": "agent", "smtp_host": "127.0.0.1",
-            "smtp_port": smtp_port, "smtp_tls": "plain", "smtp_user": "", "timeout": 5,
+            "address": "support@shop.example.com",
+            "display_name": "Shop Support",
+            "imap_host": "127.0.0.1",
+            "imap_port": 1,
+            "imap_tls": "plain",
+            "imap_user": "agent",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_tls": "plain",
+            "smtp_user": "",
+            "timeout": 5,
         },
         credentials={"imap_password": "unused"},
     )
@@ -51,13 +59,16 @@ def customer_mail(smtp_server):  # noqa: F811
 
 def reply(conversation, agent, captured, text="We have found your parcel.", key="k1", **options) -> Message:
     with captured(execute=True):
-        message = send_reply(conversation=conversation, author=agent, text=text, visibility="private",
-                             idempotency_key=key, options=options)
+        message = send_reply(
+            conversation=conversation, author=agent, text=text, visibility="private", idempotency_key=key, options=options
+        )
     return Message.objects.get(pk=message.pk)
 
 
 def test_a_reply_goes_out_threaded_with_our_message_id_and_the_ticket_token(
-    customer_mail, smtp_server, django_capture_on_commit_callbacks  # noqa: F811
+    customer_mail,
+    smtp_server,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     # given
     conversation, agent = customer_mail
@@ -82,8 +93,7 @@ def test_a_temporary_smtp_failure_is_retried_and_the_reply_is_sent_once(customer
     # given
     conversation, agent = customer_mail
     smtp_server.handler.answers = ["451 4.3.0 Temporary local problem, try again"]
-    message = send_reply(conversation=conversation, author=agent, text="Found it", visibility="private",
-                         idempotency_key="t1")
+    message = send_reply(conversation=conversation, author=agent, text="Found it", visibility="private", idempotency_key="t1")
     # when: the worker's first attempt, its retry, and a duplicate of that retry
     first = deliver_message(message_id=message.pk)
     second = deliver_message(message_id=message.pk)
@@ -100,7 +110,9 @@ def test_a_temporary_smtp_failure_is_retried_and_the_reply_is_sent_once(customer
 
 
 def test_a_permanent_smtp_refusal_fails_the_reply_with_the_servers_answer(
-    customer_mail, smtp_server, django_capture_on_commit_callbacks  # noqa: F811
+    customer_mail,
+    smtp_server,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     # given
     conversation, agent = customer_mail
@@ -117,9 +129,7 @@ def test_a_permanent_smtp_refusal_fails_the_reply_with_the_servers_answer(
 def test_an_unreachable_smtp_server_is_a_temporary_failure(customer_mail):
     # given
     conversation, agent = customer_mail
-    Channel.objects.filter(pk=conversation.channel_id).update(
-        config={**conversation.channel.config, "smtp_port": free_port()}
-    )
+    Channel.objects.filter(pk=conversation.channel_id).update(config={**conversation.channel.config, "smtp_port": free_port()})
     # on_commit never runs here, so the reply stays queued until this test sends it
     message = send_reply(conversation=conversation, author=agent, text="Hi", visibility="private", idempotency_key="u1")
     channel = Channel.objects.get(pk=conversation.channel_id)
@@ -129,7 +139,9 @@ def test_an_unreachable_smtp_server_is_a_temporary_failure(customer_mail):
 
 
 def test_a_reply_to_a_later_mail_references_the_whole_thread(
-    customer_mail, smtp_server, django_capture_on_commit_callbacks  # noqa: F811
+    customer_mail,
+    smtp_server,
+    django_capture_on_commit_callbacks,  # noqa: F811
 ):
     # given
     conversation, agent = customer_mail

@@ -30,15 +30,22 @@ def answered(mailbox, smtp_server, django_capture_on_commit_callbacks):  # noqa:
     """Anna's mail polled from Dovecot and answered by an agent through aiosmtpd."""
     team = make_team()
     channel = make_channel(
-        team=team, kind=ChannelKind.EMAIL, config=mailbox.config(smtp_port=smtp_server.port),
+        team=team,
+        kind=ChannelKind.EMAIL,
+        config=mailbox.config(smtp_port=smtp_server.port),
         credentials={"imap_password": mailbox.password},
     )
     mailbox.append((FIXTURES / "plain.eml").read_bytes())
     EmailConnector(channel).poll()
     conversation = Conversation.objects.get(channel=channel)
     with django_capture_on_commit_callbacks(execute=True):
-        ours = send_reply(conversation=conversation, author=make_user(teams=[team]), text="It ships today.",
-                          visibility="private", idempotency_key="a1")
+        ours = send_reply(
+            conversation=conversation,
+            author=make_user(teams=[team]),
+            text="It ships today.",
+            visibility="private",
+            idempotency_key="a1",
+        )
     sent = email.message_from_bytes(smtp_server.handler.accepted[0][2], policy=email.policy.default)
     return channel, conversation, Message.objects.get(pk=ours.pk), sent
 

@@ -62,9 +62,14 @@ def test_an_untrusted_certificate_is_refused_and_the_check_says_so(mailbox, dove
 def _conversation(smtp_tls_server, password: str) -> tuple[Conversation, object]:  # noqa: F811
     team = make_team()
     config = {
-        "address": "support@shop.example.com", "display_name": "Shop Support", "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_tls_server.port, "smtp_tls": "starttls", "smtp_user": smtp_tls_server.user,
-        "tls_ca_file": smtp_tls_server.ca_file, "timeout": 5,
+        "address": "support@shop.example.com",
+        "display_name": "Shop Support",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_tls_server.port,
+        "smtp_tls": "starttls",
+        "smtp_user": smtp_tls_server.user,
+        "tls_ca_file": smtp_tls_server.ca_file,
+        "timeout": 5,
     }
     channel = make_channel(team=team, kind=ChannelKind.EMAIL, config=config, credentials={"smtp_password": password})
     EmailConnector(channel).process_raw((FIXTURES / "plain.eml").read_bytes())

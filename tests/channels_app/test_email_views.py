@@ -26,7 +26,8 @@ def _media(settings, tmp_path):
 
 def email_channel(team=None) -> Channel:
     return make_channel(
-        team=team or make_team(), kind=ChannelKind.EMAIL,
+        team=team or make_team(),
+        kind=ChannelKind.EMAIL,
         config={"address": "support@shop.example.com", "display_name": "Shop Support"},
         credentials={"imap_password": SECRET},
     )
@@ -38,10 +39,21 @@ def received(channel: Channel, fixture: str) -> Message:
 
 
 FORM = {
-    "name": "Support mail", "address": "support@shop.example.com", "display_name": "Shop Support",
-    "imap_host": "imap.example.com", "imap_port": "993", "imap_tls": "ssl", "imap_user": "support",
-    "imap_password": SECRET, "imap_folder": "INBOX", "smtp_host": "smtp.example.com", "smtp_port": "465",
-    "smtp_tls": "ssl", "smtp_user": "support", "smtp_password": "Smtp-S3cret", "poll_interval_seconds": "30",
+    "name": "Support mail",
+    "address": "support@shop.example.com",
+    "display_name": "Shop Support",
+    "imap_host": "imap.example.com",
+    "imap_port": "993",
+    "imap_tls": "ssl",
+    "imap_user": "support",
+    "imap_password": SECRET,
+    "imap_folder": "INBOX",
+    "smtp_host": "smtp.example.com",
+    "smtp_port": "465",
+    "smtp_tls": "ssl",
+    "smtp_user": "support",
+    "smtp_password": "Smtp-S3cret",
+    "poll_interval_seconds": "30",
 }
 
 

@@ -43,14 +43,26 @@ def load(name: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads((FIXTURES / f"{name}.json").read_text()))
 
 
-def make_facebook_channel(*, page_id: str = PAGE_ID, app_secret: str = APP_SECRET, human_agent_enabled: bool = True,
-                          verify_token: str = VERIFY_TOKEN, **config: Any) -> Channel:
+def make_facebook_channel(
+    *,
+    page_id: str = PAGE_ID,
+    app_secret: str = APP_SECRET,
+    human_agent_enabled: bool = True,
+    verify_token: str = VERIFY_TOKEN,
+    **config: Any,
+) -> Channel:
     return make_channel(
         team=make_team(),
         kind=ChannelKind.FACEBOOK,
         name=f"Page {page_id}",
-        config={"page_id": page_id, "page_name": "Aurora Outdoor", "app_id": APP_ID, "verify_token": verify_token,
-                "human_agent_enabled": human_agent_enabled, **config},
+        config={
+            "page_id": page_id,
+            "page_name": "Aurora Outdoor",
+            "app_id": APP_ID,
+            "verify_token": verify_token,
+            "human_agent_enabled": human_agent_enabled,
+            **config,
+        },
         credentials={"page_access_token": f"page-token-{page_id}", "app_secret": app_secret},
     )
 
@@ -289,7 +301,9 @@ def test_a_batched_delivery_routes_every_entry_to_its_page_and_acknowledges_the_
     # then
     assert response.status_code == 200
     assert set(Message.objects.filter(channel=channel).values_list("external_id", flat=True)) == {
-        "122131676912594941_1213590066984001", "m_BATCH_1", "m_BATCH_2",
+        "122131676912594941_1213590066984001",
+        "m_BATCH_1",
+        "m_BATCH_2",
     }
     assert list(Message.objects.filter(channel=second).values_list("external_id", flat=True)) == ["m_BATCH_OTHER_PAGE"]
     assert Conversation.objects.filter(channel=channel).count() == 3
@@ -321,10 +335,15 @@ def test_a_messenger_attachment_is_kept_as_a_link_in_the_same_conversation(post)
     # then
     message = Message.objects.get(external_id="m_1457764197618:41d102a3e1ae206a38")
     assert message.text == "Here is the label"
-    assert message.attachments == [{
-        "name": "return_label.jpg", "content_type": "image", "size": None, "storage_key": "",
-        "url": "https://scontent.xx.fbcdn.net/v/t1.15752-9/return_label.jpg?_nc_cat=1&oh=abc",
-    }]
+    assert message.attachments == [
+        {
+            "name": "return_label.jpg",
+            "content_type": "image",
+            "size": None,
+            "storage_key": "",
+            "url": "https://scontent.xx.fbcdn.net/v/t1.15752-9/return_label.jpg?_nc_cat=1&oh=abc",
+        }
+    ]
     assert Conversation.objects.count() == 1
 
 
@@ -419,8 +438,7 @@ def test_a_delivery_is_answered_first_and_processed_by_a_real_celery_worker(clie
     make_facebook_channel()
     body = json.dumps(load("comment_add")).encode()
     # when
-    response = client.post("/webhooks/facebook", data=body, content_type="application/json",
-                           HTTP_X_HUB_SIGNATURE_256=sign(body))
+    response = client.post("/webhooks/facebook", data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign(body))
     deadline = time.monotonic() + 15
     while not WebhookEvent.objects.filter(processed_at__isnull=False).exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -25,9 +25,16 @@ def admin_client(client):
 
 def _form(team_id: int, **overrides: str) -> dict[str, str]:
     return {
-        "name": "Aurora on Facebook", "team": str(team_id), "page_id": PAGE_ID, "page_name": "Aurora Outdoor",
-        "app_id": "1517776481860111", "verify_token": "", "poll_interval_seconds": "60",
-        "page_access_token": "EAAG-page-token-secret", "app_secret": "app-secret-value", **overrides,
+        "name": "Aurora on Facebook",
+        "team": str(team_id),
+        "page_id": PAGE_ID,
+        "page_name": "Aurora Outdoor",
+        "app_id": "1517776481860111",
+        "verify_token": "",
+        "poll_interval_seconds": "60",
+        "page_access_token": "EAAG-page-token-secret",
+        "app_secret": "app-secret-value",
+        **overrides,
     }
 
 
@@ -53,8 +60,10 @@ def test_editing_without_retyping_the_secrets_keeps_them(admin_client, channel):
     url = f"/settings/channels/facebook/{channel.pk}/"
     # when
     page = admin_client.get(url).content.decode()
-    admin_client.post(url, _form(channel.team_id, name="Renamed", page_access_token="", app_secret="",
-                                 verify_token=channel.config["verify_token"]))
+    admin_client.post(
+        url,
+        _form(channel.team_id, name="Renamed", page_access_token="", app_secret="", verify_token=channel.config["verify_token"]),
+    )
     # then
     channel.refresh_from_db()
     assert channel.name == "Renamed"
@@ -79,9 +88,18 @@ def test_connecting_checks_the_token_and_subscribes_the_page_to_its_webhooks(adm
 
 def test_connecting_with_a_refused_token_marks_the_channel_and_says_why(admin_client, channel, graph):
     # given
-    graph.get(f"{GRAPH}/{PAGE_ID}", status=400, json={"error": {
-        "message": "Invalid OAuth access token - Cannot parse access token", "type": "OAuthException", "code": 190,
-        "fbtrace_id": "A1"}})
+    graph.get(
+        f"{GRAPH}/{PAGE_ID}",
+        status=400,
+        json={
+            "error": {
+                "message": "Invalid OAuth access token - Cannot parse access token",
+                "type": "OAuthException",
+                "code": 190,
+                "fbtrace_id": "A1",
+            }
+        },
+    )
     # when
     response = admin_client.post(f"/settings/channels/facebook/{channel.pk}/connect/", follow=True)
     # then

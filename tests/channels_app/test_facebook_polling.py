@@ -44,7 +44,8 @@ def test_a_poll_turns_feed_comments_and_messenger_messages_into_conversations(ch
     assert Conversation.objects.filter(thread_key="post:448242228374517_122131677000000001").exists()
     messenger = Conversation.objects.get(thread_key=f"messenger:{PSID}")
     assert list(messenger.messages.values_list("direction", "text")) == [
-        ("in", "Hi, I need help with my return."), ("out", "Let me check that for you."),
+        ("in", "Hi, I need help with my return."),
+        ("out", "Let me check that for you."),
     ]
     assert messenger.identity.display_name == "Jane Doe"
 
@@ -88,17 +89,26 @@ def test_a_second_poll_with_nothing_new_creates_nothing_and_keeps_the_cursor(cha
     created = FacebookConnector(Channel.objects.get(pk=channel.pk)).poll()
     # then
     assert created == 0
-    assert Channel.objects.get(pk=channel.pk).cursor == cursor == {
-        "feed_since": "2025-03-22T18:36:44+00:00", "messenger_since": "2025-03-22T19:01:00+00:00",
-    }
+    assert (
+        Channel.objects.get(pk=channel.pk).cursor
+        == cursor
+        == {
+            "feed_since": "2025-03-22T18:36:44+00:00",
+            "messenger_since": "2025-03-22T19:01:00+00:00",
+        }
+    )
 
 
 def test_a_poll_backs_off_when_the_page_usage_is_above_80_percent(channel, graph):
     # given
-    graph.get(FEED, json=load("poll_feed"), headers={
-        "X-Business-Use-Case-Usage": '{"%s":[{"type":"pages","call_count":86,"total_cputime":9,"total_time":40,'
-                                     '"estimated_time_to_regain_access":0}]}' % PAGE_ID,
-    })
+    graph.get(
+        FEED,
+        json=load("poll_feed"),
+        headers={
+            "X-Business-Use-Case-Usage": '{"%s":[{"type":"pages","call_count":86,"total_cputime":9,"total_time":40,'
+            '"estimated_time_to_regain_access":0}]}' % PAGE_ID,
+        },
+    )
     before = timezone.now()
     # when
     FacebookConnector(channel).poll()
@@ -109,9 +119,19 @@ def test_a_poll_backs_off_when_the_page_usage_is_above_80_percent(channel, graph
 
 def test_a_poll_with_a_revoked_token_marks_the_channel_as_needing_attention(channel, graph):
     # given
-    graph.get(FEED, status=400, json={"error": {
-        "message": "Error validating access token: The session has been invalidated.", "type": "OAuthException",
-        "code": 190, "error_subcode": 460, "fbtrace_id": "A9"}})
+    graph.get(
+        FEED,
+        status=400,
+        json={
+            "error": {
+                "message": "Error validating access token: The session has been invalidated.",
+                "type": "OAuthException",
+                "code": 190,
+                "error_subcode": 460,
+                "fbtrace_id": "A9",
+            }
+        },
+    )
     # when
     poll_channel.delay(channel.pk)
     # then

@@ -39,13 +39,26 @@ pytestmark = pytest.mark.django_db
 REPLY_COMMENT_ID = "122131676912594941_1213590066982801"
 
 
-def reply_in(conversation: Conversation, text: str, *, at: datetime, visibility: str, run: bool = True,
-             options: dict[str, Any] | None = None) -> Message:
+def reply_in(
+    conversation: Conversation,
+    text: str,
+    *,
+    at: datetime,
+    visibility: str,
+    run: bool = True,
+    options: dict[str, Any] | None = None,
+) -> Message:
     """An agent of the conversation's team replies at the given moment; delivery runs unless run=False."""
     agent = make_user(teams=[conversation.team])
     with time_machine.travel(at, tick=False), TestCase.captureOnCommitCallbacks(execute=run):
-        message = send_reply(conversation=conversation, author=agent, text=text, visibility=visibility,
-                             idempotency_key=uuid.uuid4().hex, options=options)
+        message = send_reply(
+            conversation=conversation,
+            author=agent,
+            text=text,
+            visibility=visibility,
+            idempotency_key=uuid.uuid4().hex,
+            options=options,
+        )
     return Message.objects.get(pk=message.pk)
 
 
@@ -76,8 +89,9 @@ def test_a_public_reply_is_posted_under_the_customers_latest_comment(post, graph
     post(load("comment_reply_add"))
     call = graph.post(f"{GRAPH}/{REPLY_COMMENT_ID}/comments", json={"id": "122131676912594941_1213590066983000"})
     # when
-    reply = reply_in(Conversation.objects.get(), "Hi Jane, it ships today.", at=COMMENT_AT + timedelta(hours=1),
-                     visibility="public")
+    reply = reply_in(
+        Conversation.objects.get(), "Hi Jane, it ships today.", at=COMMENT_AT + timedelta(hours=1), visibility="public"
+    )
     # then
     assert reply.delivery_state == DeliveryState.SENT
     assert reply.external_id == "122131676912594941_1213590066983000"
@@ -88,8 +102,12 @@ def test_our_public_reply_coming_back_by_webhook_is_not_a_second_message(post, g
     # given
     post(load("comment_add"))
     graph.post(f"{GRAPH}/{COMMENT_ID}/comments", json={"id": "122131676912594941_1213590066983000"})
-    reply = reply_in(Conversation.objects.get(), "Hi Jane, we have sent you a message.",
-                     at=COMMENT_AT + timedelta(hours=1), visibility="public")
+    reply = reply_in(
+        Conversation.objects.get(),
+        "Hi Jane, we have sent you a message.",
+        at=COMMENT_AT + timedelta(hours=1),
+        visibility="public",
+    )
     # when
     post(load("page_comment"))
     # then
@@ -102,13 +120,18 @@ def test_a_private_reply_goes_to_the_comment_and_links_the_commenter_to_their_me
     commenter = Identity.objects.get(kind="facebook", external_id="6543219870")
     call = graph.post(f"{GRAPH}/{PAGE_ID}/messages", json={"recipient_id": PSID, "message_id": "m_PRIVATE_REPLY_1"})
     # when
-    reply = reply_in(Conversation.objects.get(), "Could you send us your order number?",
-                     at=COMMENT_AT + timedelta(hours=2), visibility="private")
+    reply = reply_in(
+        Conversation.objects.get(),
+        "Could you send us your order number?",
+        at=COMMENT_AT + timedelta(hours=2),
+        visibility="private",
+    )
     # then
     assert reply.delivery_state == DeliveryState.SENT
     assert reply.external_id == "m_PRIVATE_REPLY_1"
     assert send_api_body(call.calls[0]) == {
-        "recipient": {"comment_id": COMMENT_ID}, "message": {"text": "Could you send us your order number?"},
+        "recipient": {"comment_id": COMMENT_ID},
+        "message": {"text": "Could you send us your order number?"},
     }
     assert Identity.objects.get(kind="facebook", external_id=PSID).customer_id == commenter.customer_id
 
@@ -118,8 +141,12 @@ def test_after_a_private_reply_the_persons_messenger_answer_belongs_to_the_same_
     post(load("comment_add"))
     commenter = Identity.objects.get(kind="facebook", external_id="6543219870")
     graph.post(f"{GRAPH}/{PAGE_ID}/messages", json={"recipient_id": PSID, "message_id": "m_PRIVATE_REPLY_1"})
-    reply_in(Conversation.objects.get(), "Could you send us your order number?", at=COMMENT_AT + timedelta(hours=2),
-             visibility="private")
+    reply_in(
+        Conversation.objects.get(),
+        "Could you send us your order number?",
+        at=COMMENT_AT + timedelta(hours=2),
+        visibility="private",
+    )
     # when
     post(load("messenger_text"))
     # then
@@ -135,8 +162,12 @@ def test_a_private_reply_merges_a_customer_already_known_from_messenger(post, gr
     commenter = Identity.objects.get(kind="facebook", external_id="6543219870")
     graph.post(f"{GRAPH}/{PAGE_ID}/messages", json={"recipient_id": PSID, "message_id": "m_PRIVATE_REPLY_1"})
     # when
-    reply_in(Conversation.objects.get(thread_key__startswith="post:"), "We will write to you in Messenger.",
-             at=COMMENT_AT + timedelta(hours=2), visibility="private")
+    reply_in(
+        Conversation.objects.get(thread_key__startswith="post:"),
+        "We will write to you in Messenger.",
+        at=COMMENT_AT + timedelta(hours=2),
+        visibility="private",
+    )
     # then
     assert Conversation.objects.get(thread_key=f"messenger:{PSID}").customer_id == commenter.customer_id
 
@@ -159,8 +190,7 @@ def test_a_private_reply_more_than_7_days_after_the_comment_is_refused(post, gra
     post(load("comment_add"))
     # when
     with pytest.raises(ReplyRefused, match="that window closed on 2025-03-29 18:20 UTC"):
-        reply_in(Conversation.objects.get(), "Sorry for the wait", at=COMMENT_AT + timedelta(days=8),
-                 visibility="private")
+        reply_in(Conversation.objects.get(), "Sorry for the wait", at=COMMENT_AT + timedelta(days=8), visibility="private")
     # then
     assert Message.objects.filter(direction="out").count() == 0
 
@@ -184,13 +214,14 @@ def test_a_messenger_reply_within_24_hours_is_a_response(post, graph):
     call = graph.post(f"{GRAPH}/{PAGE_ID}/messages", json={"recipient_id": PSID, "message_id": "m_REPLY_21H"})
     # when
     limits = limits_at(conversation, MESSENGER_TEXT_AT + timedelta(hours=21))
-    reply = reply_in(conversation, "Your return is approved.", at=MESSENGER_TEXT_AT + timedelta(hours=21),
-                     visibility="private")
+    reply = reply_in(conversation, "Your return is approved.", at=MESSENGER_TEXT_AT + timedelta(hours=21), visibility="private")
     # then
     assert limits["note"] == "Messenger window: 24-hour window closes in 3 h."
     assert reply.delivery_state == DeliveryState.SENT
     assert send_api_body(call.calls[0]) == {
-        "recipient": {"id": PSID}, "message": {"text": "Your return is approved."}, "messaging_type": "RESPONSE",
+        "recipient": {"id": PSID},
+        "message": {"text": "Your return is approved."},
+        "messaging_type": "RESPONSE",
     }
 
 
@@ -206,7 +237,9 @@ def test_a_human_reply_at_30_hours_goes_out_with_the_human_agent_tag(post, graph
     assert limits["note"].startswith("Outside 24 h: sent with the HUMAN_AGENT tag")
     assert reply.delivery_state == DeliveryState.SENT
     assert send_api_body(call.calls[0]) == {
-        "recipient": {"id": PSID}, "message": {"text": "Sorry for the delay."}, "messaging_type": "MESSAGE_TAG",
+        "recipient": {"id": PSID},
+        "message": {"text": "Sorry for the delay."},
+        "messaging_type": "MESSAGE_TAG",
         "tag": "HUMAN_AGENT",
     }
 
@@ -217,8 +250,9 @@ def test_a_reply_at_30_hours_is_refused_where_the_page_has_no_human_agent_permis
     post(load("messenger_text"))
     # when
     with pytest.raises(ReplyRefused, match="no Human Agent permission"):
-        reply_in(Conversation.objects.get(), "Sorry for the delay.", at=MESSENGER_TEXT_AT + timedelta(hours=30),
-                 visibility="private")
+        reply_in(
+            Conversation.objects.get(), "Sorry for the delay.", at=MESSENGER_TEXT_AT + timedelta(hours=30), visibility="private"
+        )
     # then
     assert Message.objects.filter(direction="out").count() == 0
 
@@ -240,8 +274,13 @@ def test_a_messenger_reply_at_8_days_is_refused_with_the_date_the_window_closed(
 def test_an_automated_reply_is_not_sent_with_the_human_agent_tag(post, graph):
     # given
     post(load("messenger_text"))
-    reply = reply_in(Conversation.objects.get(), "Automatic notice", at=MESSENGER_TEXT_AT + timedelta(hours=30),
-                     visibility="private", run=False)
+    reply = reply_in(
+        Conversation.objects.get(),
+        "Automatic notice",
+        at=MESSENGER_TEXT_AT + timedelta(hours=30),
+        visibility="private",
+        run=False,
+    )
     Message.objects.filter(pk=reply.pk).update(author_user=None)
     # when
     with time_machine.travel(MESSENGER_TEXT_AT + timedelta(hours=30), tick=False):
@@ -262,28 +301,94 @@ def _graph_error(code: int, message: str, subcode: int | None = None, **extra: A
 
 
 ERRORS = [
-    pytest.param({"status": 400, "json": _graph_error(190, "Error validating access token: Session has expired.", 463)},
-                 "failed", DeliveryState.FAILED, ChannelStatus.NEEDS_ATTENTION, "access token was refused", id="190-token"),
-    pytest.param({"status": 400, "json": _graph_error(10, "(#10) This message is sent outside of allowed window.", 2018278)},
-                 "failed", DeliveryState.FAILED, ChannelStatus.ACTIVE, "Outside the allowed messaging window", id="10-window"),
-    pytest.param({"status": 400, "json": _graph_error(551, "This person isn't available right now.", 1545041)},
-                 "failed", DeliveryState.FAILED, ChannelStatus.ACTIVE, "isn't available", id="551-unavailable"),
-    pytest.param({"status": 403, "json": _graph_error(200, "(#200) This message violates our policies.", 2018065)},
-                 "failed", DeliveryState.FAILED, ChannelStatus.ACTIVE, "violates our policies", id="200-policy"),
-    pytest.param({"status": 400, "json": _graph_error(4, "(#4) Application request limit reached")},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "rate limit", id="4-app-limit"),
-    pytest.param({"status": 400, "json": _graph_error(17, "(#17) User request limit reached")},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "rate limit", id="17-user-limit"),
-    pytest.param({"status": 400, "json": _graph_error(32, "(#32) Page request limit reached")},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "rate limit", id="32-page-limit"),
-    pytest.param({"status": 400, "json": _graph_error(613, "(#613) Calls to this api have exceeded the rate limit.")},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "rate limit", id="613-rate"),
-    pytest.param({"status": 400, "json": _graph_error(80001, "There have been too many calls to this Page account.")},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "rate limit", id="80001-buc"),
-    pytest.param({"status": 500, "json": _graph_error(2, "An unexpected error has occurred.", is_transient=True)},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "temporarily unavailable", id="500-json"),
-    pytest.param({"status": 502, "body": "<html><body>Bad Gateway</body></html>", "content_type": "text/html"},
-                 "retry", DeliveryState.QUEUED, ChannelStatus.ACTIVE, "unreadable response (HTTP 502)", id="502-html"),
+    pytest.param(
+        {"status": 400, "json": _graph_error(190, "Error validating access token: Session has expired.", 463)},
+        "failed",
+        DeliveryState.FAILED,
+        ChannelStatus.NEEDS_ATTENTION,
+        "access token was refused",
+        id="190-token",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(10, "(#10) This message is sent outside of allowed window.", 2018278)},
+        "failed",
+        DeliveryState.FAILED,
+        ChannelStatus.ACTIVE,
+        "Outside the allowed messaging window",
+        id="10-window",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(551, "This person isn't available right now.", 1545041)},
+        "failed",
+        DeliveryState.FAILED,
+        ChannelStatus.ACTIVE,
+        "isn't available",
+        id="551-unavailable",
+    ),
+    pytest.param(
+        {"status": 403, "json": _graph_error(200, "(#200) This message violates our policies.", 2018065)},
+        "failed",
+        DeliveryState.FAILED,
+        ChannelStatus.ACTIVE,
+        "violates our policies",
+        id="200-policy",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(4, "(#4) Application request limit reached")},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "rate limit",
+        id="4-app-limit",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(17, "(#17) User request limit reached")},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "rate limit",
+        id="17-user-limit",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(32, "(#32) Page request limit reached")},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "rate limit",
+        id="32-page-limit",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(613, "(#613) Calls to this api have exceeded the rate limit.")},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "rate limit",
+        id="613-rate",
+    ),
+    pytest.param(
+        {"status": 400, "json": _graph_error(80001, "There have been too many calls to this Page account.")},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "rate limit",
+        id="80001-buc",
+    ),
+    pytest.param(
+        {"status": 500, "json": _graph_error(2, "An unexpected error has occurred.", is_transient=True)},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "temporarily unavailable",
+        id="500-json",
+    ),
+    pytest.param(
+        {"status": 502, "body": "<html><body>Bad Gateway</body></html>", "content_type": "text/html"},
+        "retry",
+        DeliveryState.QUEUED,
+        ChannelStatus.ACTIVE,
+        "unreadable response (HTTP 502)",
+        id="502-html",
+    ),
 ]
 
 
@@ -313,9 +418,13 @@ def test_a_rate_limited_send_is_retried_when_facebook_says_access_returns(post, 
     at = MESSENGER_TEXT_AT + timedelta(hours=1)
     reply = reply_in(Conversation.objects.get(), "Hello", at=at, visibility="private", run=False)
     graph.post(
-        f"{GRAPH}/{PAGE_ID}/messages", status=400, json=_graph_error(80001, "Too many calls to this Page account."),
-        headers={"X-Business-Use-Case-Usage": '{"%s":[{"type":"messenger","call_count":100,"total_cputime":12,'
-                 '"total_time":40,"estimated_time_to_regain_access":5}]}' % PAGE_ID},
+        f"{GRAPH}/{PAGE_ID}/messages",
+        status=400,
+        json=_graph_error(80001, "Too many calls to this Page account."),
+        headers={
+            "X-Business-Use-Case-Usage": '{"%s":[{"type":"messenger","call_count":100,"total_cputime":12,'
+            '"total_time":40,"estimated_time_to_regain_access":5}]}' % PAGE_ID
+        },
     )
     # when
     with time_machine.travel(at, tick=False):

@@ -82,8 +82,11 @@ def frozen():
 
 def make_x_channel(*, cursor: dict | None = None, poll_dms: bool = False, team=None):
     channel = make_channel(
-        team=team or make_team(), kind=ChannelKind.X, name="Acme on X",
-        config={"user_id": BRAND_ID, "username": "acme", "poll_dms": poll_dms}, credentials=dict(CREDENTIALS),
+        team=team or make_team(),
+        kind=ChannelKind.X,
+        name="Acme on X",
+        config={"user_id": BRAND_ID, "username": "acme", "poll_dms": poll_dms},
+        credentials=dict(CREDENTIALS),
     )
     if cursor is not None:
         channel.cursor = cursor
@@ -92,12 +95,21 @@ def make_x_channel(*, cursor: dict | None = None, poll_dms: bool = False, team=N
 
 
 def register_three_mention_pages(x_api) -> None:
-    x_api.get(MENTIONS_URL, json=fixture("mentions_page1.json"), headers=budget_headers(),
-              match=[without_param("pagination_token")])
-    x_api.get(MENTIONS_URL, json=fixture("mentions_page2.json"), headers=budget_headers(remaining=298),
-              match=[with_token("7140dibdnow9c7btw3z2vwioavpvutgzrzm9icis4ndix")])
-    x_api.get(MENTIONS_URL, json=fixture("mentions_empty.json"), headers=budget_headers(remaining=297),
-              match=[with_token("b26v89c19zqg8o3fpzhk2yy9gzqzhtl3qyrqmc9ikl3d9")])
+    x_api.get(
+        MENTIONS_URL, json=fixture("mentions_page1.json"), headers=budget_headers(), match=[without_param("pagination_token")]
+    )
+    x_api.get(
+        MENTIONS_URL,
+        json=fixture("mentions_page2.json"),
+        headers=budget_headers(remaining=298),
+        match=[with_token("7140dibdnow9c7btw3z2vwioavpvutgzrzm9icis4ndix")],
+    )
+    x_api.get(
+        MENTIONS_URL,
+        json=fixture("mentions_empty.json"),
+        headers=budget_headers(remaining=297),
+        match=[with_token("b26v89c19zqg8o3fpzhk2yy9gzqzhtl3qyrqmc9ikl3d9")],
+    )
 
 
 # --- mentions ---------------------------------------------------------------------------------------
@@ -143,8 +155,11 @@ def test_a_mentioning_customer_shows_with_handle_profile_avatar_and_followers(x_
     # then
     identity = Identity.objects.get(kind="x", external_id="1234567890")
     assert (identity.handle, identity.display_name, identity.profile_url, identity.avatar_url, identity.follower_count) == (
-        "@developer", "Dev Person", "https://x.com/developer",
-        "https://pbs.twimg.com/profile_images/1/dev_normal.jpg", 42,
+        "@developer",
+        "Dev Person",
+        "https://x.com/developer",
+        "https://pbs.twimg.com/profile_images/1/dev_normal.jpg",
+        42,
     )
 
 
@@ -216,7 +231,10 @@ def test_a_rate_limited_poll_waits_until_the_reset_and_shows_the_budget(x_api, f
     assert created == 0
     assert channel.next_poll_at == datetime(2026, 1, 5, 12, 7, tzinfo=UTC)
     assert channel.cursor["limits"]["mentions"] == {
-        "limit": 300, "remaining": 0, "reset": int(NOW.timestamp()) + 420, "next_at": NOW.timestamp() + 420,
+        "limit": 300,
+        "remaining": 0,
+        "reset": int(NOW.timestamp()) + 420,
+        "next_at": NOW.timestamp() + 420,
     }
     assert channel.cursor["mentions_since_id"] == "1860000000000000000"
 
@@ -248,7 +266,9 @@ def test_dms_become_one_private_conversation_with_the_brands_own_reply_as_outbou
     assert created == 3
     assert (conversation.thread_key, conversation.visibility) == ("dm:944480690-2244994945", "private")
     assert list(conversation.messages.values_list("external_id", "direction")) == [
-        ("1582838499983564806", "in"), ("1582838499983564807", "out"), ("1582838499983564808", "in"),
+        ("1582838499983564806", "in"),
+        ("1582838499983564807", "out"),
+        ("1582838499983564808", "in"),
     ]
     assert conversation.identity.handle == "@pat"
     assert not Identity.objects.filter(external_id=BRAND_ID).exists()
@@ -301,8 +321,9 @@ def stored_mention_thread(x_api):
 
 
 def queue_reply(conversation, agent, *, text="@developer Sorry! We are on it.", visibility="public", key="k1", options=None):
-    return send_reply(conversation=conversation, author=agent, text=text, visibility=visibility,
-                      idempotency_key=key, options=options)
+    return send_reply(
+        conversation=conversation, author=agent, text=text, visibility=visibility, idempotency_key=key, options=options
+    )
 
 
 def test_a_public_reply_answers_the_customers_latest_post_and_keeps_xs_id(x_api, frozen):
@@ -316,7 +337,8 @@ def test_a_public_reply_answers_the_customers_latest_post_and_keeps_xs_id(x_api,
     reply.refresh_from_db()
     assert outcome.state == "sent"
     assert json.loads(post.calls[0].request.body) == {
-        "text": "@developer Sorry! We are on it.", "reply": {"in_reply_to_tweet_id": "1870000000000000005"},
+        "text": "@developer Sorry! We are on it.",
+        "reply": {"in_reply_to_tweet_id": "1870000000000000005"},
     }
     assert (reply.delivery_state, reply.external_id) == (DeliveryState.SENT, "1445880548472328192")
 
@@ -353,7 +375,9 @@ def test_a_duplicate_post_fails_with_xs_reason_and_is_not_retried(x_api, frozen)
 def test_a_rate_limited_send_is_retried_at_xs_reset_time(x_api, frozen):
     # given
     channel, conversation, agent = stored_mention_thread(x_api)
-    x_api.post(f"{API}/tweets", status=429, json=fixture("error_429.json"), headers=budget_headers(limit=100, remaining=0, reset_in=95))
+    x_api.post(
+        f"{API}/tweets", status=429, json=fixture("error_429.json"), headers=budget_headers(limit=100, remaining=0, reset_in=95)
+    )
     reply = queue_reply(conversation, agent)
     # when
     outcome = delivery.deliver_message(message_id=reply.pk)
@@ -401,11 +425,19 @@ def test_the_webhook_echo_of_a_sent_reply_is_not_a_second_message(x_api, frozen)
     x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
     reply = queue_reply(conversation, agent)
     delivery.deliver_message(message_id=reply.pk)
-    echo = {"for_user_id": BRAND_ID, "tweet_create_events": [{
-        "created_at": "Mon Jan 05 12:00:01 +0000 2026", "id_str": "1445880548472328192",
-        "text": "@developer Sorry! We are on it.", "in_reply_to_status_id_str": "1870000000000000005",
-        "in_reply_to_user_id_str": "1234567890", "user": {"id_str": BRAND_ID, "screen_name": "acme", "name": "Acme Support"},
-    }]}
+    echo = {
+        "for_user_id": BRAND_ID,
+        "tweet_create_events": [
+            {
+                "created_at": "Mon Jan 05 12:00:01 +0000 2026",
+                "id_str": "1445880548472328192",
+                "text": "@developer Sorry! We are on it.",
+                "in_reply_to_status_id_str": "1870000000000000005",
+                "in_reply_to_user_id_str": "1234567890",
+                "user": {"id_str": BRAND_ID, "screen_name": "acme", "name": "Acme Support"},
+            }
+        ],
+    }
     # when
     created = handle_webhook_payload(echo)
     # then
@@ -551,8 +583,14 @@ def test_a_private_reply_with_a_public_note_sends_a_dm_and_a_public_reply(x_api,
     channel, conversation, agent = stored_mention_thread(x_api)
     dm = x_api.post(f"{API}/dm_conversations/with/1234567890/messages", status=201, json=fixture("dm_send_201.json"))
     post = x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
-    queue_reply(conversation, agent, text="Which order is it?", visibility="private", key="k2",
-                options={"public_note": "We have sent you a DM."})
+    queue_reply(
+        conversation,
+        agent,
+        text="Which order is it?",
+        visibility="private",
+        key="k2",
+        options={"public_note": "We have sent you a DM."},
+    )
     # when
     for message in Message.objects.filter(conversation=conversation, delivery_state=DeliveryState.QUEUED):
         delivery.deliver_message(message_id=message.pk)
@@ -567,9 +605,17 @@ def test_an_account_activity_reply_to_an_unknown_post_joins_the_thread_x_names(x
     channel = make_x_channel()
     payload = fixture("aaa_tweet_create.json")
     payload["tweet_create_events"][0] |= {"in_reply_to_status_id_str": "1924400000000000000", "in_reply_to_user_id_str": "77"}
-    lookup = x_api.get(f"{API}/tweets/1924465506158878979", json={"data": {
-        "id": "1924465506158878979", "text": "@acme help please, my parcel is lost", "conversation_id": "1924300000000000000",
-        "edit_history_tweet_ids": ["1924465506158878979"]}})
+    lookup = x_api.get(
+        f"{API}/tweets/1924465506158878979",
+        json={
+            "data": {
+                "id": "1924465506158878979",
+                "text": "@acme help please, my parcel is lost",
+                "conversation_id": "1924300000000000000",
+                "edit_history_tweet_ids": ["1924465506158878979"],
+            }
+        },
+    )
     # when
     handle_webhook_payload(payload)
     # then

@@ -70,7 +70,9 @@ def test_saving_the_form_with_empty_secret_fields_keeps_the_stored_secrets(admin
     # given
     channel = make_x_channel(user_id="2244994945", username="acme")
     # when
-    admin_client.post(f"/settings/channels/x/{channel.pk}/", {"name": "Renamed", "team": channel.team_id, "poll_interval_seconds": 90})
+    admin_client.post(
+        f"/settings/channels/x/{channel.pk}/", {"name": "Renamed", "team": channel.team_id, "poll_interval_seconds": 90}
+    )
     # then
     channel.refresh_from_db()
     assert (channel.name, channel.poll_interval_seconds, channel.credentials) == ("Renamed", 90, SECRETS)
@@ -98,7 +100,11 @@ def test_connecting_with_refused_keys_marks_the_channel_and_says_why(admin_clien
     channel = make_x_channel()
     # when
     with responses.RequestsMock() as x_api:
-        x_api.get("https://api.twitter.com/2/users/me", status=401, json={"title": "Unauthorized", "detail": "Unauthorized", "status": 401})
+        x_api.get(
+            "https://api.twitter.com/2/users/me",
+            status=401,
+            json={"title": "Unauthorized", "detail": "Unauthorized", "status": 401},
+        )
         response = admin_client.post(f"/settings/channels/x/{channel.pk}/connect/", follow=True)
     # then
     channel.refresh_from_db()

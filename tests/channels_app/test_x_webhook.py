@@ -42,8 +42,11 @@ def signature(body: bytes, secret: str = CREDENTIALS["consumer_secret"]) -> str:
 
 def make_x_channel(**config):
     return make_channel(
-        team=make_team(), kind=ChannelKind.X, name="Acme on X",
-        config={"user_id": BRAND_ID, "username": "acme", **config}, credentials=dict(CREDENTIALS),
+        team=make_team(),
+        kind=ChannelKind.X,
+        name="Acme on X",
+        config={"user_id": BRAND_ID, "username": "acme", **config},
+        credentials=dict(CREDENTIALS),
     )
 
 
@@ -139,8 +142,12 @@ def test_a_delivery_for_an_unknown_channel_is_refused(client):
     make_x_channel()
     body = raw_fixture("aaa_tweet_create.json")
     # when
-    response = client.post("/webhooks/x?channel=999999", data=body, content_type="application/json",
-                           HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=signature(body))
+    response = client.post(
+        "/webhooks/x?channel=999999",
+        data=body,
+        content_type="application/json",
+        HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=signature(body),
+    )
     # then
     assert response.status_code == 404
     assert not WebhookEvent.objects.exists()

@@ -9,8 +9,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts() -> tuple[int, ...]:
-    return (User.objects.count(), Channel.objects.count(), Conversation.objects.count(), Message.objects.count(),
-            Customer.objects.count())
+    return (
+        User.objects.count(),
+        Channel.objects.count(),
+        Conversation.objects.count(),
+        Message.objects.count(),
+        Customer.objects.count(),
+    )
 
 
 def test_the_demo_seed_makes_a_workspace_and_a_second_run_changes_nothing():

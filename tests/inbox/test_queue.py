@@ -18,15 +18,19 @@ pytestmark = pytest.mark.django_db
 
 def _conversation(channel, *, text="Where is my order?", waited_minutes=0, name="Jo", handle="@jo"):
     inbound = make_inbound(
-        channel=channel, thread_key=f"t-{text}-{waited_minutes}-{name}", text=text,
-        author=make_author(display_name=name, handle=handle), at=timezone.now() - timedelta(minutes=waited_minutes),
+        channel=channel,
+        thread_key=f"t-{text}-{waited_minutes}-{name}",
+        text=text,
+        author=make_author(display_name=name, handle=handle),
+        at=timezone.now() - timedelta(minutes=waited_minutes),
     )
     return Conversation.objects.get(pk=ingest_message(inbound=inbound).conversation_id)
 
 
 def _set_sla(conversation, *, state, due_in_minutes):
     Conversation.objects.filter(pk=conversation.pk).update(
-        sla_state=state, sla_rank=0 if state == "breached" else 1,
+        sla_state=state,
+        sla_rank=0 if state == "breached" else 1,
         sla_due_at=timezone.now() + timedelta(minutes=due_in_minutes),
     )
 
@@ -55,9 +59,7 @@ def test_the_queue_lists_breached_first_then_by_sla_due_then_longest_waiting(tea
     # when
     page = selectors.queue_rows(user=agent, filters=selectors.QueueFilters())
     # then
-    assert [c.pk for c in page.rows] == [
-        breached.pk, sooner_due.pk, later_due.pk, no_sla_long_wait.pk, no_sla_short_wait.pk
-    ]
+    assert [c.pk for c in page.rows] == [breached.pk, sooner_due.pk, later_due.pk, no_sla_long_wait.pk, no_sla_short_wait.pk]
 
 
 def test_the_next_page_continues_where_the_first_ended_without_repeats(team, channel):

@@ -1,7 +1,5 @@
 import time
 
-import pytest
-
 from inbox.actions import ingest_message, send_reply
 from inbox.models import Conversation, DeliveryState, Message
 from tests.factories import make_channel, make_inbound, make_team, make_user
@@ -23,8 +21,9 @@ def test_a_reply_round_trips_through_a_real_celery_worker(celery_worker):
     conversation_id = ingest_message(inbound=make_inbound(channel=make_channel(team=team))).conversation_id
     conversation = Conversation.objects.get(pk=conversation_id)
     # when
-    reply = send_reply(conversation=conversation, author=agent, text="Hello from a worker", visibility="public",
-                       idempotency_key="worker-1")
+    reply = send_reply(
+        conversation=conversation, author=agent, text="Hello from a worker", visibility="public", idempotency_key="worker-1"
+    )
     # then
     assert _wait_for(lambda: Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.DELIVERED)
     assert Message.objects.get(pk=reply.pk).external_id == f"sim-out-{reply.pk}"

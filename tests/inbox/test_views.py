@@ -43,9 +43,7 @@ def test_an_agent_cannot_reply_to_another_teams_conversation(client, two_teams):
     team_a, _, _, conv_b = two_teams
     client.force_login(make_user(teams=[team_a]))
     # when
-    response = client.post(
-        reverse("inbox:reply", args=[conv_b]), {"text": "hi", "visibility": "public", "idempotency_key": "k1"}
-    )
+    response = client.post(reverse("inbox:reply", args=[conv_b]), {"text": "hi", "visibility": "public", "idempotency_key": "k1"})
     # then
     assert response.status_code == 404
     assert not Message.objects.filter(direction="out").exists()

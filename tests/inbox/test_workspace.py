@@ -42,10 +42,13 @@ def _reply(client, conversation, **data):
 
 def test_the_conversation_page_shows_the_thread_in_order_with_notes_attachments_and_timeline(client, agent, conversation):
     # given
-    ingest_message(inbound=make_inbound(
-        channel=conversation.channel, text="Here is the receipt",
-        attachments=(Attachment(name="receipt.pdf", content_type="application/pdf", size=2048, url=""),),
-    ))
+    ingest_message(
+        inbound=make_inbound(
+            channel=conversation.channel,
+            text="Here is the receipt",
+            attachments=(Attachment(name="receipt.pdf", content_type="application/pdf", size=2048, url=""),),
+        )
+    )
     add_note(conversation=conversation, author=agent, text="Customer is a VIP")
     assign_conversation(conversation=conversation, assignee=agent, actor=agent)
     client.force_login(agent)
@@ -111,8 +114,13 @@ def test_a_private_reply_with_a_public_note_queues_both(client, agent, conversat
 def test_sending_warns_when_another_agent_replied_since_the_page_was_opened(client, agent, conversation, team):
     # given
     seen = 0
-    send_reply(conversation=conversation, author=make_user(teams=[team], username="bob"), text="Bob here",
-               visibility="public", idempotency_key="bob-1")
+    send_reply(
+        conversation=conversation,
+        author=make_user(teams=[team], username="bob"),
+        text="Bob here",
+        visibility="public",
+        idempotency_key="bob-1",
+    )
     client.force_login(agent)
     # when
     response = _reply(client, conversation, seen_outbound_id=str(seen))
@@ -124,8 +132,13 @@ def test_sending_warns_when_another_agent_replied_since_the_page_was_opened(clie
 
 def test_send_anyway_sends_after_the_collision_warning(client, agent, conversation, team):
     # given
-    send_reply(conversation=conversation, author=make_user(teams=[team], username="bob"), text="Bob here",
-               visibility="public", idempotency_key="bob-1")
+    send_reply(
+        conversation=conversation,
+        author=make_user(teams=[team], username="bob"),
+        text="Bob here",
+        visibility="public",
+        idempotency_key="bob-1",
+    )
     client.force_login(agent)
     # when
     _reply(client, conversation, confirm="on")
@@ -196,8 +209,12 @@ def test_an_agent_of_another_team_cannot_be_assigned(client, agent, conversation
 def test_the_customer_page_lists_identities_and_conversations_newest_first(client, agent, conversation, team):
     # given
     mail = make_channel(team=team, name="Mail", config={"flavor": "email"})
-    jo_mail = make_author(kind="sim-email", handle="jo@example.com", display_name="Jo",
-                          same_person_as=((conversation.identity.kind, conversation.identity.external_id),))
+    jo_mail = make_author(
+        kind="sim-email",
+        handle="jo@example.com",
+        display_name="Jo",
+        same_person_as=((conversation.identity.kind, conversation.identity.external_id),),
+    )
     ingest_message(inbound=make_inbound(channel=mail, thread_key="mail-1", author=jo_mail, text="By mail", subject="Mail later"))
     client.force_login(agent)
     # when
@@ -219,14 +236,21 @@ def test_customer_notes_are_editable(client, agent, conversation):
 def test_the_same_name_on_another_channel_is_suggested_and_can_be_merged(client, agent, conversation, team):
     # given
     mail = make_channel(team=team, name="Mail", config={"flavor": "email"})
-    other = Conversation.objects.get(pk=ingest_message(inbound=make_inbound(
-        channel=mail, thread_key="m", author=make_author(kind="sim-email", handle="jo@example.com", display_name="Jo"),
-    )).conversation_id)
+    other = Conversation.objects.get(
+        pk=ingest_message(
+            inbound=make_inbound(
+                channel=mail,
+                thread_key="m",
+                author=make_author(kind="sim-email", handle="jo@example.com", display_name="Jo"),
+            )
+        ).conversation_id
+    )
     client.force_login(agent)
     page = client.get(reverse("inbox:customer", args=[conversation.customer_id])).content.decode()
     # when
-    client.post(reverse("inbox:customer_merge", args=[conversation.customer_id]),
-                {"other": other.customer_id, "direction": "into_this"})
+    client.post(
+        reverse("inbox:customer_merge", args=[conversation.customer_id]), {"other": other.customer_id, "direction": "into_this"}
+    )
     # then
     assert "same name on sim-email" in page
     assert Conversation.objects.get(pk=other.pk).customer_id == conversation.customer_id
@@ -236,10 +260,20 @@ def test_the_same_name_on_another_channel_is_suggested_and_can_be_merged(client,
 def test_the_same_email_address_is_suggested(client, agent, team):
     # given
     mail = make_channel(team=team, name="Mail", config={"flavor": "email"})
-    first = ingest_message(inbound=make_inbound(channel=mail, thread_key="a", author=make_author(
-        kind="sim-email", external_id="a-1", handle="sam@example.com", display_name="Sam")))
-    second = ingest_message(inbound=make_inbound(channel=mail, thread_key="b", author=make_author(
-        kind="email", external_id="sam@example.com", handle="sam@example.com", display_name="S. Berg")))
+    first = ingest_message(
+        inbound=make_inbound(
+            channel=mail,
+            thread_key="a",
+            author=make_author(kind="sim-email", external_id="a-1", handle="sam@example.com", display_name="Sam"),
+        )
+    )
+    second = ingest_message(
+        inbound=make_inbound(
+            channel=mail,
+            thread_key="b",
+            author=make_author(kind="email", external_id="sam@example.com", handle="sam@example.com", display_name="S. Berg"),
+        )
+    )
     customer_id = Conversation.objects.get(pk=first.conversation_id).customer_id
     client.force_login(agent)
     # when
@@ -259,8 +293,11 @@ def _online(user, capacity=10):
 
 def _waiting(channel, n):
     return [
-        Conversation.objects.get(pk=ingest_message(inbound=make_inbound(
-            channel=channel, thread_key=f"w{i}", at=timezone.now() - timedelta(minutes=n - i))).conversation_id)
+        Conversation.objects.get(
+            pk=ingest_message(
+                inbound=make_inbound(channel=channel, thread_key=f"w{i}", at=timezone.now() - timedelta(minutes=n - i))
+            ).conversation_id
+        )
         for i in range(n)
     ]
 

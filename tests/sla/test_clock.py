@@ -40,12 +40,8 @@ HOUR = timedelta(hours=1)
 WEEKDAYS_8_17 = {day: [(time(8), time(17))] for day in range(5)}
 
 # database=None: no .hypothesis directory in the shared tree; failures print a reproducer.
-fast = settings(
-    max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
-oracle_settings = settings(
-    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
-)
+fast = settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+oracle_settings = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -76,9 +72,9 @@ def weekly_hours(
     times: st.SearchStrategy[time],
 ) -> st.SearchStrategy[dict[int, list[tuple[time, time]]]]:
     interval = st.tuples(times, times)
-    return st.dictionaries(
-        st.integers(0, 6), st.lists(interval, min_size=1, max_size=3), min_size=1, max_size=7
-    ).filter(_has_open_time)
+    return st.dictionaries(st.integers(0, 6), st.lists(interval, min_size=1, max_size=3), min_size=1, max_size=7).filter(
+        _has_open_time
+    )
 
 
 @st.composite
@@ -92,9 +88,7 @@ def scenarios(draw: st.DrawFn, times: st.SearchStrategy[time]) -> tuple[Business
         weekly_hours=draw(weekly_hours(times)),
         holidays=[anchor + timedelta(days=offset) for offset in holidays],
     )
-    start = datetime.combine(anchor, time(0), UTC) + draw(
-        st.timedeltas(timedelta(days=-3), timedelta(days=3))
-    )
+    start = datetime.combine(anchor, time(0), UTC) + draw(st.timedeltas(timedelta(days=-3), timedelta(days=3)))
     # Any aware zone will do for the argument; results must not depend on it.
     return calendar, start.astimezone(ZoneInfo(draw(st.sampled_from(ZONES))))
 
@@ -150,9 +144,7 @@ def end_of_nth_open_minute(start: datetime, flags: list[bool], n: int) -> dateti
     start=st.datetimes(min_value=EARLIEST, max_value=LATEST, timezones=st.just(UTC)),
     duration=st.timedeltas(timedelta(0), timedelta(days=2000)),
 )
-def test_always_open_calendar_adds_wall_clock_time(
-    zone: str, start: datetime, duration: timedelta
-) -> None:
+def test_always_open_calendar_adds_wall_clock_time(zone: str, start: datetime, duration: timedelta) -> None:
     # given
     calendar = BusinessCalendar.always_open(zone)
 
@@ -169,9 +161,7 @@ def test_always_open_calendar_adds_wall_clock_time(
     start=st.datetimes(min_value=EARLIEST, max_value=LATEST, timezones=st.just(UTC)),
     end=st.datetimes(min_value=EARLIEST, max_value=LATEST, timezones=st.just(UTC)),
 )
-def test_always_open_calendar_measures_wall_clock_time(
-    zone: str, start: datetime, end: datetime
-) -> None:
+def test_always_open_calendar_measures_wall_clock_time(zone: str, start: datetime, end: datetime) -> None:
     # given
     calendar = BusinessCalendar.always_open(zone)
 
@@ -218,9 +208,7 @@ def test_longer_duration_never_gives_an_earlier_deadline(
 
 @fast
 @given(scenario=scenarios(WALL_TIMES), data=st.data())
-def test_adding_in_two_steps_equals_adding_at_once(
-    scenario: tuple[BusinessCalendar, datetime], data: st.DataObject
-) -> None:
+def test_adding_in_two_steps_equals_adding_at_once(scenario: tuple[BusinessCalendar, datetime], data: st.DataObject) -> None:
     # given
     calendar, start = scenario
     scale = 3 * open_duration_scale(calendar, start)
@@ -294,9 +282,7 @@ def test_deadline_matches_minute_by_minute_wall_clock(
 
 @fast
 @given(scenario=scenarios(WALL_TIMES), count=st.integers(1, 6))
-def test_next_openings_are_separate_fully_open_spans(
-    scenario: tuple[BusinessCalendar, datetime], count: int
-) -> None:
+def test_next_openings_are_separate_fully_open_spans(scenario: tuple[BusinessCalendar, datetime], count: int) -> None:
     # given
     calendar, start = scenario
 
@@ -310,8 +296,7 @@ def test_next_openings_are_separate_fully_open_spans(
     assert bounds == sorted(set(bounds))  # strictly increasing: no empty or touching spans
     assert all(business_time_between(a, b, calendar) == b - a for a, b in spans)
     assert all(
-        business_time_between(gap_start, gap_end, calendar) == timedelta(0)
-        for (_, gap_start), (gap_end, _) in pairwise(spans)
+        business_time_between(gap_start, gap_end, calendar) == timedelta(0) for (_, gap_start), (gap_end, _) in pairwise(spans)
     )
     assert business_time_between(start, bounds[0], calendar) == timedelta(0)
 
@@ -362,9 +347,7 @@ def test_stockholm_weekend_with_dst_change_adds_no_business_time() -> None:
     ("day", "real_hours"),
     [(date(2026, 3, 29), 5), (date(2026, 10, 25), 7), (date(2026, 6, 14), 6)],
 )
-def test_stockholm_night_shift_counts_real_hours_across_dst_change(
-    day: date, real_hours: int
-) -> None:
+def test_stockholm_night_shift_counts_real_hours_across_dst_change(day: date, real_hours: int) -> None:
     # given
     calendar = BusinessCalendar("Europe/Stockholm", {6: [(time(0), time(6))]})
     midnight = datetime.combine(day, time(0), ZoneInfo("Europe/Stockholm"))
@@ -401,9 +384,7 @@ def test_new_york_office_hours_resume_after_fall_back_at_new_offset() -> None:
 
 
 @pytest.mark.parametrize(("day", "real_hours"), [(date(2026, 3, 8), 11), (date(2026, 11, 1), 13)])
-def test_new_york_sunday_morning_counts_real_hours_across_dst_change(
-    day: date, real_hours: int
-) -> None:
+def test_new_york_sunday_morning_counts_real_hours_across_dst_change(day: date, real_hours: int) -> None:
     # given
     calendar = BusinessCalendar("America/New_York", {6: [(time(0), time(12))]})
     start = datetime.combine(day, time(0), ZoneInfo("America/New_York"))
@@ -477,9 +458,7 @@ def test_overnight_interval_counts_on_both_sides_of_midnight() -> None:
 def test_holiday_monday_keeps_sunday_night_shift_but_closes_its_own() -> None:
     # given
     night_shift = [(time(22), time(6))]
-    calendar = BusinessCalendar(
-        "UTC", {6: night_shift, 0: night_shift}, holidays=[date(2026, 6, 1)]
-    )
+    calendar = BusinessCalendar("UTC", {6: night_shift, 0: night_shift}, holidays=[date(2026, 6, 1)])
 
     # when
     measured = business_time_between(utc(2026, 5, 31, 12), utc(2026, 6, 3), calendar)

@@ -8,7 +8,9 @@ from sla.evaluation import AGENT, CUSTOMER, OPEN, PENDING, RESOLVED, Entry, Targ
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 ALWAYS = BusinessCalendar.always_open()
 TARGETS = Targets(
-    first_response=timedelta(minutes=30), next_response=timedelta(minutes=20), resolution=timedelta(hours=24),
+    first_response=timedelta(minutes=30),
+    next_response=timedelta(minutes=20),
+    resolution=timedelta(hours=24),
     warning_percent=80,
 )
 
@@ -40,7 +42,10 @@ def test_warning_then_breach_states_follow_the_instants_exactly():
     at_breach = evaluate(timeline=timeline, targets=TARGETS, calendar=ALWAYS, now=at(30))
     # then
     assert [before_warning.state, at_warning.state, before_breach.state, at_breach.state] == [
-        "ok", "at_risk", "at_risk", "breached"
+        "ok",
+        "at_risk",
+        "at_risk",
+        "breached",
     ]
     assert at_warning.next_flag_at == at(30)
 
@@ -63,9 +68,7 @@ def test_a_late_reply_is_one_breach_with_the_time_it_really_took():
     result = evaluate(timeline=timeline, targets=TARGETS, calendar=ALWAYS, now=at(50))
     # then
     first = [o for o in result.outcomes if o.metric == "first_response"]
-    assert [(o.outcome, o.due_at, o.responded_at, o.wall_seconds) for o in first] == [
-        ("breached", at(30), at(45), 45 * 60)
-    ]
+    assert [(o.outcome, o.due_at, o.responded_at, o.wall_seconds) for o in first] == [("breached", at(30), at(45), 45 * 60)]
 
 
 def test_pending_pauses_the_clocks_and_resume_keeps_the_time_left():

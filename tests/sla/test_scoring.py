@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.actions import ingest_message, send_reply, set_conversation_status, set_conversation_priority
+from inbox.actions import ingest_message, send_reply, set_conversation_priority, set_conversation_status
 from inbox.models import Conversation, ConversationEvent
 from sla.models import SlaClock, SlaEvent
 from sla.scoring import detect_due, evaluate_conversation, match_policy
@@ -143,7 +143,9 @@ def test_a_late_delivered_message_that_reopens_a_conversation_starts_a_new_cycle
     with django_capture_on_commit_callbacks(execute=True):
         ingest_message(
             inbound=make_inbound(
-                channel=conversation.channel, thread_key="late", at=sent - timedelta(minutes=5),
+                channel=conversation.channel,
+                thread_key="late",
+                at=sent - timedelta(minutes=5),
                 author=make_author(external_id=conversation.identity.external_id),
             )
         )
