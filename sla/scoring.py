@@ -73,9 +73,12 @@ def targets_of(policy: SlaPolicy) -> Targets:
 def build_timeline(*, conversation: Conversation) -> list[Entry]:
     timeline: list[Entry] = []
     messages = Message.objects.filter(conversation=conversation, kind=MessageKind.MESSAGE).values_list(
-        "direction", "starts_sla", "delivery_state", "platform_time"
+        "direction", "starts_sla", "delivery_state", "platform_time", "received_time"
     )
-    for direction, starts_sla, delivery_state, at in messages:
+    for direction, starts_sla, delivery_state, platform_time, received_time in messages:
+        # A platform clock running ahead of ours must not put a message in the future, where
+        # the scorer would not see it yet and no clock would start.
+        at = min(platform_time, received_time)
         if direction == Direction.IN and starts_sla:
             timeline.append(Entry(at=at, kind=CUSTOMER))
         elif direction == Direction.OUT and delivery_state != DeliveryState.FAILED:

@@ -153,3 +153,15 @@ def test_a_late_delivered_message_that_reopens_a_conversation_starts_a_new_cycle
     clock = SlaClock.objects.get(conversation=conversation)
     assert clock.cycle == 2
     assert clock.first_response_due_at > timezone.now() + timedelta(minutes=29)
+
+
+def test_a_message_stamped_in_the_future_by_the_platform_still_starts_the_clock(django_capture_on_commit_callbacks):
+    # given: the platform's clock runs a minute ahead of ours
+    make_policy(first_response_minutes=30)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = _conversation(at=timezone.now() + timedelta(minutes=1))
+    # then
+    conversation.refresh_from_db()
+    assert conversation.sla_state == "ok"
+    assert conversation.sla_due_at < timezone.now() + timedelta(minutes=31)
