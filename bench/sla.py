@@ -92,7 +92,19 @@ def lateness(k: int, seed: int, run_id: str) -> None:
     Channel.objects.update(status="disabled")
     channel = Channel.objects.order_by("pk").first()
     procs = [
-        _spawn(["worker", "-P", "threads", "-c", "4", "-l", os.environ.get("BENCH_WORKER_LOG", "WARNING"), "--without-gossip", "--without-mingle"]),
+        _spawn(
+            [
+                "worker",
+                "-P",
+                "threads",
+                "-c",
+                "4",
+                "-l",
+                os.environ.get("BENCH_WORKER_LOG", "WARNING"),
+                "--without-gossip",
+                "--without-mingle",
+            ]
+        ),
         _spawn(["beat", "-l", "WARNING", "--schedule", f"/tmp/{run_id}-beat"]),
     ]
     try:

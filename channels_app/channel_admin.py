@@ -30,7 +30,7 @@ class SecretFieldsForm(forms.Form):
     """A channel form whose `secret_fields` are write-only; pass `stored_secrets=channel.credentials` on edit."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ()
-    stored_secret_help: ClassVar[str] = "set; leave empty to keep it"
+    stored_secret_help: ClassVar[str] = "set; leave empty to keep it"  # noqa: S105 - help text
 
     def __init__(self, *args: Any, stored_secrets: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -97,9 +97,7 @@ class EmailConnector:
         user = str(self.config.get("imap_user", ""))
         timeout = float(self.config.get("timeout", DEFAULT_TIMEOUT))
         try:
-            client = IMAPClient(
-                host, port=port, ssl=mode == "ssl", ssl_context=_tls_context(self.config), timeout=timeout
-            )
+            client = IMAPClient(host, port=port, ssl=mode == "ssl", ssl_context=_tls_context(self.config), timeout=timeout)
         except ssl.SSLError as error:
             raise MailServerError(f"IMAP TLS with {host}:{port} failed: {_describe(error)}") from error
         except (OSError, IMAPClientError) as error:
@@ -303,8 +301,11 @@ class EmailConnector:
         identity = conversation.identity
         parent = (
             Message.objects.filter(
-                conversation_id=conversation.pk, direction=Direction.IN, kind=MessageKind.MESSAGE,
-                external_id__isnull=False, platform_time__lte=message.platform_time,
+                conversation_id=conversation.pk,
+                direction=Direction.IN,
+                kind=MessageKind.MESSAGE,
+                external_id__isnull=False,
+                platform_time__lte=message.platform_time,
             )
             .order_by("-platform_time", "-id")
             .only("external_id", "raw")
@@ -475,9 +476,7 @@ class IdleListener:
     (checked every check_interval seconds) or when the channel stops being active.
     """
 
-    def __init__(
-        self, channel_id: int, *, check_interval: float = 1.0, renew_seconds: float = IDLE_RENEW_SECONDS
-    ) -> None:
+    def __init__(self, channel_id: int, *, check_interval: float = 1.0, renew_seconds: float = IDLE_RENEW_SECONDS) -> None:
         self.channel_id = channel_id
         self.check_interval = check_interval
         self.renew_seconds = renew_seconds

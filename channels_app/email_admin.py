@@ -27,15 +27,24 @@ from channels_app.models import Channel, ChannelKind, ChannelStatus
 logger = logging.getLogger(__name__)
 
 CONFIG_FIELDS = (
-    "address", "display_name", "imap_host", "imap_port", "imap_tls", "imap_user", "imap_folder",
-    "smtp_host", "smtp_port", "smtp_tls", "smtp_user",
+    "address",
+    "display_name",
+    "imap_host",
+    "imap_port",
+    "imap_tls",
+    "imap_user",
+    "imap_folder",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_user",
 )
 SECRET_FIELDS = ("imap_password", "smtp_password")
 
 
 class EmailChannelForm(SecretFieldsForm):
     secret_fields = SECRET_FIELDS
-    stored_secret_help = "Set. Leave blank to keep it."
+    stored_secret_help = "Set. Leave blank to keep it."  # noqa: S105 - help text
 
     name = forms.CharField(max_length=120)
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
@@ -57,7 +66,7 @@ class EmailChannelForm(SecretFieldsForm):
     def required_secrets(self, cleaned: dict[str, Any]) -> dict[str, str]:
         required = {"imap_password": "An IMAP password is required."}
         if cleaned.get("smtp_user"):
-            required["smtp_password"] = "An SMTP password is required when an SMTP user is set."
+            required["smtp_password"] = "An SMTP password is required when an SMTP user is set."  # noqa: S105
         return required
 
     def config(self) -> dict[str, Any]:

@@ -58,10 +58,7 @@ OUTSIDE_WINDOW = (10, 2018278)
 PERSON_UNAVAILABLE = 551
 
 COMMENT_FIELDS = "id,message,from,created_time,parent{id}"
-FEED_FIELDS = (
-    "id,message,from,created_time,"
-    f"comments.filter(stream).order(reverse_chronological).limit(50){{{COMMENT_FIELDS}}}"
-)
+FEED_FIELDS = f"id,message,from,created_time,comments.filter(stream).order(reverse_chronological).limit(50){{{COMMENT_FIELDS}}}"
 MESSAGE_FIELDS = "id,message,from,to,created_time,attachments{mime_type,name,size,image_data{url},file_url,video_data{url}}"
 CONVERSATION_FIELDS = f"id,updated_time,participants,messages.limit(20){{{MESSAGE_FIELDS}}}"
 POST_ITEMS = frozenset({"post", "status", "photo", "video"})
@@ -104,7 +101,12 @@ class GraphClient:
         return self._call(self.graph.put_comment, object_id, message, write=True)
 
     def send_message(
-        self, *, page_id: str, recipient: dict[str, str], text: str, messaging_type: str | None = None,
+        self,
+        *,
+        page_id: str,
+        recipient: dict[str, str],
+        text: str,
+        messaging_type: str | None = None,
         tag: str | None = None,
     ) -> dict[str, Any]:
         """The Send API. Graph accepts form fields holding JSON, so put_object does the POST."""
@@ -116,9 +118,7 @@ class GraphClient:
         return self._call(self.graph.put_object, page_id, "messages", write=True, **data)
 
     def subscribe_page(self, page_id: str) -> dict[str, Any]:
-        return self._call(
-            self.graph.put_object, page_id, "subscribed_apps", write=True, subscribed_fields=SUBSCRIBED_FIELDS
-        )
+        return self._call(self.graph.put_object, page_id, "subscribed_apps", write=True, subscribed_fields=SUBSCRIBED_FIELDS)
 
     def _call(self, method: Any, *args: Any, write: bool, **kwargs: Any) -> dict[str, Any]:
         self.last_status = None
@@ -130,8 +130,7 @@ class GraphClient:
             if write:
                 # The request reached Facebook and may have been posted: retrying could post twice.
                 raise PermanentSendError(
-                    "Facebook did not answer in time; the reply may or may not have been posted. "
-                    "Check the Page before retrying."
+                    "Facebook did not answer in time; the reply may or may not have been posted. Check the Page before retrying."
                 ) from error
             raise TransientSendError("Facebook did not answer in time.") from error
         except (requests.RequestException, KeyError, ValueError) as error:
@@ -275,21 +274,23 @@ def plan_reply(
     if visibility == Visibility.PUBLIC:
         name = target.author_identity.display_name if target.author_identity else ""
         return ReplyPlan(
-            route="comment", target_id=target.external_id, target_kind=kind,
+            route="comment",
+            target_id=target.external_id,
+            target_kind=kind,
             note=f"Public reply under {name or 'the customer'}'s latest {kind}.",
         )
     closes = target.platform_time + PRIVATE_REPLY_WINDOW
     if now > closes:
-        return ReplyPlan(
-            refused=f"A private reply to a {kind} is possible for 7 days; that window closed on {_when(closes)}."
-        )
+        return ReplyPlan(refused=f"A private reply to a {kind} is possible for 7 days; that window closed on {_when(closes)}.")
     if _private_reply_taken(conversation, target.external_id, exclude_pk=exclude_pk):
         return ReplyPlan(
             refused=f"This {kind} already has its private reply (Facebook allows one); the conversation continues "
             "in Messenger once the person answers."
         )
     return ReplyPlan(
-        route="private_reply", target_id=target.external_id, target_kind=kind,
+        route="private_reply",
+        target_id=target.external_id,
+        target_kind=kind,
         note=f"Private reply: one Messenger message to this person, possible until {_when(closes)}.",
     )
 
@@ -304,7 +305,9 @@ def _plan_messenger(conversation: Conversation, *, visibility: str, human: bool,
     standard_closes = last + MESSENGER_WINDOW
     if now <= standard_closes:
         return ReplyPlan(
-            route="messenger", target_id=psid, messaging_type="RESPONSE",
+            route="messenger",
+            target_id=psid,
+            messaging_type="RESPONSE",
             note=f"Messenger window: 24-hour window closes in {_in_words(standard_closes - now)}.",
         )
     human_closes = last + HUMAN_AGENT_WINDOW
@@ -322,7 +325,10 @@ def _plan_messenger(conversation: Conversation, *, visibility: str, human: bool,
     if not human:
         return ReplyPlan(refused="Outside 24 h only a reply typed by a person may be sent (HUMAN_AGENT tag).")
     return ReplyPlan(
-        route="messenger", target_id=psid, messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT",
+        route="messenger",
+        target_id=psid,
+        messaging_type="MESSAGE_TAG",
+        tag="HUMAN_AGENT",
         note=f"Outside 24 h: sent with the HUMAN_AGENT tag (human agent window closes in {_in_words(human_closes - now)}).",
     )
 
@@ -370,8 +376,11 @@ class FacebookConnector:
     def send(self, message: Message) -> SendResult:
         conversation = message.conversation
         plan = plan_reply(
-            conversation, visibility=message.visibility, human=message.author_user_id is not None,
-            now=timezone.now(), exclude_pk=message.pk,
+            conversation,
+            visibility=message.visibility,
+            human=message.author_user_id is not None,
+            now=timezone.now(),
+            exclude_pk=message.pk,
         )
         if plan.refused:
             raise PermanentSendError(plan.refused)
@@ -380,8 +389,11 @@ class FacebookConnector:
             return SendResult(external_id=str(result["id"]))
         if plan.route == "messenger":
             result = self.client.send_message(
-                page_id=self.page_id, recipient={"id": plan.target_id}, text=message.text,
-                messaging_type=plan.messaging_type, tag=plan.tag or None,
+                page_id=self.page_id,
+                recipient={"id": plan.target_id},
+                text=message.text,
+                messaging_type=plan.messaging_type,
+                tag=plan.tag or None,
             )
             self._note_on_message(message, {"messaging_type": plan.messaging_type, "tag": plan.tag})
             return SendResult(external_id=str(result["message_id"]))
@@ -406,8 +418,7 @@ class FacebookConnector:
         from inbox.actions import link_identities, resolve_identity
 
         commenter = (
-            Message.objects.filter(conversation=conversation, external_id=target_id).select_related("author_identity")
-            .first()
+            Message.objects.filter(conversation=conversation, external_id=target_id).select_related("author_identity").first()
         )
         identity = commenter.author_identity if commenter else None
         if identity is None:
@@ -416,8 +427,11 @@ class FacebookConnector:
             with transaction.atomic():
                 messenger = resolve_identity(
                     author=AuthorIdentity(
-                        kind=IDENTITY_KIND, external_id=psid, display_name=identity.display_name,
-                        handle=identity.handle, same_person_as=((identity.kind, identity.external_id),),
+                        kind=IDENTITY_KIND,
+                        external_id=psid,
+                        display_name=identity.display_name,
+                        handle=identity.handle,
+                        same_person_as=((identity.kind, identity.external_id),),
                     )
                 )
                 if messenger.customer_id != identity.customer_id:
@@ -476,8 +490,11 @@ class FacebookConnector:
                         continue
                     parent = (comment.get("parent") or {}).get("id") or post_id
                     value = {
-                        "comment_id": comment["id"], "post_id": post_id, "parent_id": parent,
-                        "from": comment.get("from") or {}, "message": comment.get("message", ""),
+                        "comment_id": comment["id"],
+                        "post_id": post_id,
+                        "parent_id": parent,
+                        "from": comment.get("from") or {},
+                        "message": comment.get("message", ""),
                         "created_time": comment.get("created_time"),
                     }
                     items.append((created_time, self._comment_inbound_lazy(value, source="poll")))
@@ -486,8 +503,13 @@ class FacebookConnector:
                 if older_seen or not (comments.get("paging") or {}).get("next") or not after or self.client.over_budget:
                     break
                 comments = self.client.get_connections(
-                    post_id, "comments", fields=COMMENT_FIELDS, filter="stream", order="reverse_chronological",
-                    limit=50, after=after,
+                    post_id,
+                    "comments",
+                    fields=COMMENT_FIELDS,
+                    filter="stream",
+                    order="reverse_chronological",
+                    limit=50,
+                    after=after,
                 )
         created = self._ingest_in_order(items)
         if newest is not None:
@@ -550,7 +572,8 @@ class FacebookConnector:
         outbound = str(sender.get("id", "")) == self.page_id
         attachments = tuple(
             Attachment(
-                name=str(a.get("name") or "attachment"), content_type=str(a.get("mime_type") or ""),
+                name=str(a.get("name") or "attachment"),
+                content_type=str(a.get("mime_type") or ""),
                 size=a.get("size") if isinstance(a.get("size"), int) else None,
                 url=str(
                     (a.get("image_data") or {}).get("url") or a.get("file_url") or (a.get("video_data") or {}).get("url") or ""
@@ -722,9 +745,9 @@ class FacebookConnector:
         from inbox.actions import ingest_message
 
         with transaction.atomic():
-            message = Message.objects.select_for_update(no_key=True).filter(
-                channel_id=self.channel.pk, external_id=external_id
-            ).first()
+            message = (
+                Message.objects.select_for_update(no_key=True).filter(channel_id=self.channel.pk, external_id=external_id).first()
+            )
             if message is None:
                 # The add never reached us: the edited text is the first we hear of it.
                 if value.get("item") == "comment":
@@ -744,9 +767,9 @@ class FacebookConnector:
 
     def _mark(self, external_id: str, *, verb: str) -> None:
         with transaction.atomic():
-            message = Message.objects.select_for_update(no_key=True).filter(
-                channel_id=self.channel.pk, external_id=external_id
-            ).first()
+            message = (
+                Message.objects.select_for_update(no_key=True).filter(channel_id=self.channel.pk, external_id=external_id).first()
+            )
             if message is None:
                 logger.info("facebook change for unknown message", extra={"channel_id": self.channel.pk, "verb": verb})
                 return
@@ -795,8 +818,11 @@ class FacebookConnector:
         return [
             str(mid)
             for mid in Message.objects.filter(
-                channel_id=self.channel.pk, conversation__thread_key=f"messenger:{psid}", direction=Direction.OUT,
-                external_id__isnull=False, platform_time__lte=until,
+                channel_id=self.channel.pk,
+                conversation__thread_key=f"messenger:{psid}",
+                direction=Direction.OUT,
+                external_id__isnull=False,
+                platform_time__lte=until,
             ).values_list("external_id", flat=True)
         ]
 

@@ -33,15 +33,22 @@ class FacebookChannelForm(SecretFieldsForm):
 
     name = forms.CharField(max_length=120)
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
-    page_id = forms.RegexField(regex=r"^\d{1,30}$", max_length=30, label="Page id",
-                               error_messages={"invalid": "A Page id is a number."})
+    page_id = forms.RegexField(
+        regex=r"^\d{1,30}$", max_length=30, label="Page id", error_messages={"invalid": "A Page id is a number."}
+    )
     page_name = forms.CharField(max_length=200, required=False, label="Page name")
-    app_id = forms.RegexField(regex=r"^\d{1,30}$", max_length=30, label="App id",
-                              help_text="Messages this app sends are matched to replies; other apps' are recorded as outbound.")
-    verify_token = forms.CharField(max_length=100, required=False, label="Verify token",
-                                   help_text="Leave empty to generate one.")
-    human_agent_enabled = forms.BooleanField(required=False, label="Human Agent permission approved",
-                                             help_text="Allows human replies 24 h to 7 days after the person's last message.")
+    app_id = forms.RegexField(
+        regex=r"^\d{1,30}$",
+        max_length=30,
+        label="App id",
+        help_text="Messages this app sends are matched to replies; other apps' are recorded as outbound.",
+    )
+    verify_token = forms.CharField(max_length=100, required=False, label="Verify token", help_text="Leave empty to generate one.")
+    human_agent_enabled = forms.BooleanField(
+        required=False,
+        label="Human Agent permission approved",
+        help_text="Allows human replies 24 h to 7 days after the person's last message.",
+    )
     poll_interval_seconds = forms.IntegerField(min_value=15, max_value=86400, initial=60, label="Poll every (seconds)")
     page_access_token = secret_field("Page access token")
     app_secret = secret_field("App secret")

@@ -44,15 +44,28 @@ MAX_PAGES = 10  # the mentions timeline reaches only the 800 newest (8 pages of 
 REQUEST_TIMEOUT = (5, 30)  # connect, read (seconds): a worker never hangs on X
 
 TWEET_FIELDS = [
-    "author_id", "conversation_id", "created_at", "entities", "in_reply_to_user_id", "referenced_tweets",
-    "note_tweet", "attachments",
+    "author_id",
+    "conversation_id",
+    "created_at",
+    "entities",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "note_tweet",
+    "attachments",
 ]
 TWEET_EXPANSIONS = ["author_id", "in_reply_to_user_id", "attachments.media_keys"]
 USER_FIELDS = ["name", "username", "profile_image_url", "public_metrics"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url"]
 DM_EVENT_FIELDS = [
-    "id", "event_type", "text", "sender_id", "dm_conversation_id", "created_at", "attachments",
-    "referenced_tweets", "participant_ids",
+    "id",
+    "event_type",
+    "text",
+    "sender_id",
+    "dm_conversation_id",
+    "created_at",
+    "attachments",
+    "referenced_tweets",
+    "participant_ids",
 ]
 DM_EXPANSIONS = ["sender_id", "participant_ids"]
 
@@ -117,7 +130,10 @@ def _record_budget(cursor: dict[str, Any], endpoint: str, headers: Any, now: flo
     # Spread what is left evenly over the rest of the window, so polling never runs dry early.
     next_at = reset if remaining <= 0 else now + window_left / (remaining + 1)
     cursor.setdefault("limits", {})[endpoint] = {
-        "limit": limit, "remaining": remaining, "reset": reset, "next_at": round(next_at, 1),
+        "limit": limit,
+        "remaining": remaining,
+        "reset": reset,
+        "next_at": round(next_at, 1),
     }
 
 
@@ -214,8 +230,7 @@ class DirectMessage:
             dm_conversation_id=one_to_one_conversation_id(sender, recipient),
             text=str(data.get("text", "")),
             created_at=datetime.fromtimestamp(int(event.get("created_timestamp", 0)) / 1000, tz=UTC),
-            media=(Attachment(name=str(media.get("type", "media")), url=str(media.get("media_url_https", ""))),)
-            if media else (),
+            media=(Attachment(name=str(media.get("type", "media")), url=str(media.get("media_url_https", ""))),) if media else (),
             raw=event,
         )
 
@@ -367,7 +382,9 @@ class XConnector:
             if self.channel.config.get("poll_dms", True) and self._due(cursor, "dm_events"):
                 created += self._poll_dms(cursor)
         except tweepy.TooManyRequests as error:
-            until = datetime.fromtimestamp(error.reset_time, tz=UTC) if error.reset_time else timezone.now() + timedelta(minutes=1)
+            until = (
+                datetime.fromtimestamp(error.reset_time, tz=UTC) if error.reset_time else timezone.now() + timedelta(minutes=1)
+            )
             cursor["rate_limited"] = {"until": until.isoformat(), "reason": platform_reason(error)}
             logger.warning("x poll rate limited", extra={"channel_id": self.channel.pk, "until": until.isoformat()})
             self._save_cursor(cursor, next_poll_at=until)
@@ -377,7 +394,9 @@ class XConnector:
             raise ChannelAuthError(f"X refused the channel's credentials: {platform_reason(error)}") from error
         except tweepy.Forbidden as error:
             self._save_cursor(cursor)
-            raise ChannelAuthError(f"X refused access (check the app's plan and permissions): {platform_reason(error)}") from error
+            raise ChannelAuthError(
+                f"X refused access (check the app's plan and permissions): {platform_reason(error)}"
+            ) from error
         except (tweepy.TwitterServerError, requests.RequestException) as error:
             # Nothing was advanced: the next poll asks again.
             logger.warning("x poll failed", extra={"channel_id": self.channel.pk, "error": type(error).__name__})
@@ -409,9 +428,18 @@ class XConnector:
         users: dict[str, dict[str, Any]] = {}
         for _ in range(MAX_PAGES):
             body = self._call(
-                cursor, "mentions", self.client.get_users_mentions, self.user_id,
-                since_id=since_id, pagination_token=token, max_results=100, tweet_fields=TWEET_FIELDS,
-                expansions=TWEET_EXPANSIONS, user_fields=USER_FIELDS, media_fields=MEDIA_FIELDS, user_auth=True,
+                cursor,
+                "mentions",
+                self.client.get_users_mentions,
+                self.user_id,
+                since_id=since_id,
+                pagination_token=token,
+                max_results=100,
+                tweet_fields=TWEET_FIELDS,
+                expansions=TWEET_EXPANSIONS,
+                user_fields=USER_FIELDS,
+                media_fields=MEDIA_FIELDS,
+                user_auth=True,
             )
             meta = body.get("meta") or {}
             newest_id = newest_id or meta.get("newest_id")
@@ -444,15 +472,27 @@ class XConnector:
         newest_seen: str | None = None
         for _ in range(MAX_PAGES):
             body = self._call(
-                cursor, "dm_events", self.client.get_direct_message_events,
-                dm_event_fields=DM_EVENT_FIELDS, event_types="MessageCreate", expansions=DM_EXPANSIONS,
-                user_fields=USER_FIELDS, max_results=100, pagination_token=token, user_auth=True,
+                cursor,
+                "dm_events",
+                self.client.get_direct_message_events,
+                dm_event_fields=DM_EVENT_FIELDS,
+                event_types="MessageCreate",
+                expansions=DM_EXPANSIONS,
+                user_fields=USER_FIELDS,
+                max_results=100,
+                pagination_token=token,
+                user_auth=True,
             )
-            events = [DirectMessage.from_v2(e) for e in body.get("data") or [] if e.get("event_type", "MessageCreate") == "MessageCreate"]
+            events = [
+                DirectMessage.from_v2(e)
+                for e in body.get("data") or []
+                if e.get("event_type", "MessageCreate") == "MessageCreate"
+            ]
             users.update(users_by_id((body.get("includes") or {}).get("users")))
             stored = set(
-                Message.objects.filter(channel_id=self.channel.pk, external_id__in=[e.id for e in events])
-                .values_list("external_id", flat=True)
+                Message.objects.filter(channel_id=self.channel.pk, external_id__in=[e.id for e in events]).values_list(
+                    "external_id", flat=True
+                )
             )
             reached_known = False
             for event in events:  # newest first

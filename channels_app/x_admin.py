@@ -34,11 +34,15 @@ class XChannelForm(SecretFieldsForm):
     name = forms.CharField(max_length=120)
     team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"))
     poll_interval_seconds = forms.IntegerField(
-        min_value=15, max_value=86400, initial=60, label="Poll every (seconds)",
+        min_value=15,
+        max_value=86400,
+        initial=60,
+        label="Poll every (seconds)",
         help_text="Polling also slows itself to the budget X reports.",
     )
-    poll_dms = forms.BooleanField(required=False, initial=True, label="Read DMs",
-                                  help_text="Needs a plan with DM access (pay-per-use or Pro).")
+    poll_dms = forms.BooleanField(
+        required=False, initial=True, label="Read DMs", help_text="Needs a plan with DM access (pay-per-use or Pro)."
+    )
     consumer_key = secret_field("API key (consumer key)")
     consumer_secret = secret_field("API key secret (consumer secret)", "Also signs the webhook.")
     access_token = secret_field("Access token")
@@ -138,7 +142,12 @@ def x_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
     except requests.RequestException as error:
         flash.error(request, f"Could not reach X ({type(error).__name__}); try again shortly.")
         return redirect("channel_settings:x_edit", channel_id=channel.pk)
-    config = {**channel.config, "user_id": str(me["id"]), "username": str(me.get("username", "")), "display_name": str(me.get("name", ""))}
+    config = {
+        **channel.config,
+        "user_id": str(me["id"]),
+        "username": str(me.get("username", "")),
+        "display_name": str(me.get("name", "")),
+    }
     Channel.objects.filter(pk=channel.pk).update(config=config, status=ChannelStatus.ACTIVE, status_reason="")
     logger.info("x channel connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
     flash.success(request, f"Connected as @{config['username']}. Register the webhook URL shown below with X.")
