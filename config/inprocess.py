@@ -1,8 +1,9 @@
 """The embedded arrangement for `./parley demo`: beat and Celery work in threads of the web process.
 
-Production runs separate worker and beat processes on Redis (docker-compose.yml). Here tasks run
-eagerly when called, and a thread replays the beat schedule, so one process without Redis shows the
-whole product: simulated traffic, SLA flags and deliveries.
+Production runs separate worker, beat and mail-idle processes on Redis (docker-compose.yml). Here
+tasks run eagerly when called, a thread replays the beat schedule and another holds IMAP IDLE
+sessions, so one process without Redis shows the whole product: simulated traffic, SLA flags,
+deliveries and mail.
 """
 
 import logging
@@ -41,4 +42,8 @@ def start_inprocess_workers() -> None:
     _started.set()
     current_app.loader.import_default_modules()
     threading.Thread(target=_beat_loop, name="parley-beat", daemon=True).start()
+    from channels_app.email_idle import supervise
+
+    # An email channel an admin adds to the demo gets IDLE too, as under docker-compose.
+    threading.Thread(target=supervise, kwargs={"stop": threading.Event()}, name="parley-email-idle", daemon=True).start()
     logger.info("in-process workers started")
