@@ -130,3 +130,31 @@ def test_the_channel_list_links_to_adding_and_editing_x_channels(admin_client):
     # then
     assert 'href="/settings/channels/x/add/"' in page
     assert f'href="/settings/channels/x/{channel.pk}/"' in page
+
+
+def test_giving_a_channel_to_another_team_moves_its_conversations(admin_client, django_capture_on_commit_callbacks):
+    # given
+    from inbox.actions import ingest_message
+    from inbox.models import Conversation
+    from tests.factories import make_inbound
+
+    channel = make_x_channel(user_id="2244994945", handle="acme")
+    other_team = make_team()
+    conversation_id = ingest_message(inbound=make_inbound(channel=channel)).conversation_id
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/settings/channels/x/{channel.pk}/", {"name": channel.name, "team": other_team.pk, "poll_interval_seconds": 60}
+        )
+    # then
+    assert Conversation.objects.get(pk=conversation_id).team_id == other_team.pk
+
+
+def test_admins_are_told_on_every_page_when_a_channel_needs_attention(admin_client):
+    # given
+    channel = make_x_channel()
+    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.DISABLED, status_reason="Access revoked")
+    # when
+    page = admin_client.get("/")
+    # then
+    assert b"1 channel needs attention" in page.content
