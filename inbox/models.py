@@ -94,6 +94,8 @@ class Conversation(models.Model):
             models.Index(fields=["team", "status", "sla_rank", "sla_due_at", "waiting_since", "id"], name="conv_queue"),
             models.Index(fields=["assignee", "status"], name="conv_assignee"),
             models.Index(fields=["customer", "-created_at"], name="conv_customer"),
+            # The beat sweep looks for recent changes the scorer has not seen (inbox.tasks).
+            models.Index(fields=["updated_at"], name="conv_updated"),
         ]
 
     def __str__(self) -> str:
