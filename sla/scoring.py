@@ -270,15 +270,15 @@ def _detect_batch(now: datetime) -> int:
             return total
 
 
-def rescore_open(*, policy_id: int | None = None, calendar_id: int | None = None, now: datetime | None = None) -> int:
-    """After a policy or calendar edit: rescore every open or pending conversation it may touch."""
+def rescore_open(*, now: datetime | None = None) -> int:
+    """After a policy, calendar or channel-team edit: rescore every open or pending conversation."""
     now = now or timezone.now()
     ids = Conversation.objects.exclude(status=ConversationStatus.RESOLVED).values_list("pk", flat=True)
     count = 0
     for conversation_id in ids.iterator(chunk_size=500):
         evaluate_conversation(conversation_id=conversation_id, now=now)
         count += 1
-    logger.info("rescored", extra={"policy_id": policy_id, "calendar_id": calendar_id, "count": count})
+    logger.info("rescored open conversations", extra={"count": count})
     return count
 
 

@@ -19,8 +19,8 @@ def detect_due_flags() -> int:
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def rescore_open_conversations(policy_id: int | None = None, calendar_id: int | None = None) -> int:
-    return scoring.rescore_open(policy_id=policy_id, calendar_id=calendar_id)
+def rescore_open_conversations() -> int:
+    return scoring.rescore_open()
 
 
 @shared_task(ignore_result=True)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages as flash
 from django.db import transaction
@@ -32,9 +31,17 @@ def settings_index(request: HttpRequest) -> HttpResponse:
 
 
 def _preview(calendar: BusinessCalendar) -> list[tuple[object, object]]:
-    zone = ZoneInfo(calendar.timezone)
-    spans = next_openings(timezone.now(), to_clock(calendar, today=timezone.now().date()), 5)
-    return [(start.astimezone(zone), end.astimezone(zone)) for start, end in spans]
+    # UTC here; the template shows them in the calendar's own zone.
+    return next_openings(timezone.now(), to_clock(calendar, today=timezone.now().date()), 5)  # type: ignore[return-value]
+
+
+def _save_and_rescore(request: HttpRequest, form: CalendarForm | PolicyForm) -> BusinessCalendar | SlaPolicy:
+    """Targets or hours changed: every open conversation is rescored after the edit commits."""
+    with transaction.atomic():
+        saved = form.save()
+        transaction.on_commit(lambda: rescore_open_conversations.delay())
+    flash.success(request, f"Saved {saved.name}. Open conversations are being rescored.")
+    return saved
 
 
 @admin_required
@@ -42,11 +49,7 @@ def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpR
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id) if calendar_id else None
     form = CalendarForm(request.POST or None, instance=calendar)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            calendar = form.save()
-            saved_id = calendar.pk
-            transaction.on_commit(lambda: rescore_open_conversations.delay(calendar_id=saved_id))
-        flash.success(request, f"Saved {calendar.name}. Open conversations are being rescored.")
+        calendar = _save_and_rescore(request, form)
         return redirect("sla:calendar", calendar_id=calendar.pk)
     preview = _preview(calendar) if calendar is not None else []
     return render(request, "sla/calendar_form.html", {"form": form, "calendar": calendar, "preview": preview})
@@ -57,11 +60,7 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
     policy = get_object_or_404(SlaPolicy, pk=policy_id) if policy_id else None
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            policy = form.save()
-            saved_id = policy.pk
-            transaction.on_commit(lambda: rescore_open_conversations.delay(policy_id=saved_id))
-        flash.success(request, f"Saved {policy.name}. Open conversations are being rescored.")
+        _save_and_rescore(request, form)
         return redirect("sla:settings")
     return render(request, "sla/policy_form.html", {"form": form, "policy": policy})
 
