@@ -96,24 +96,29 @@ def build_timeline(*, conversation: Conversation) -> list[Entry]:
     return timeline
 
 
-def evaluate_conversation(*, conversation_id: int, now: datetime, push: bool = True) -> Evaluation | None:
+def evaluate_conversation(
+    *, conversation_id: int, now: datetime, push: bool = True, policies: list[SlaPolicy] | None = None
+) -> Evaluation | None:
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("channel")
+            .select_related("channel", "sla_clock")
             .filter(pk=conversation_id)
             .first()
         )
         if conversation is None:
             return None  # deleted after the task was queued: nothing to score
-        return _evaluate_locked(conversation, now=now, policies=None, push=push)
+        return _evaluate_locked(conversation, now=now, policies=policies, push=push)
 
 
 def _evaluate_locked(
     conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, push: bool = True
 ) -> Evaluation | None:
     policy = match_policy(conversation=conversation, policies=policies)
-    clock_row = SlaClock.objects.filter(conversation=conversation).first() or SlaClock(conversation=conversation)
+    try:
+        clock_row = conversation.sla_clock
+    except SlaClock.DoesNotExist:
+        clock_row = SlaClock(conversation=conversation)
     if policy is None:
         evaluation = None
     else:
@@ -259,7 +264,7 @@ def _detect_batch(now: datetime) -> int:
         with transaction.atomic():
             due = list(
                 Conversation.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("channel")
+                .select_related("channel", "sla_clock")
                 .filter(sla_clock__next_flag_at__lte=now)
                 .order_by("sla_clock__next_flag_at")[:DETECT_BATCH]
             )
@@ -274,9 +279,10 @@ def rescore_open(*, now: datetime | None = None) -> int:
     """After a policy, calendar or channel-team edit: rescore every open or pending conversation."""
     now = now or timezone.now()
     ids = Conversation.objects.exclude(status=ConversationStatus.RESOLVED).values_list("pk", flat=True)
+    policies = list(SlaPolicy.objects.select_related("calendar"))
     count = 0
     for conversation_id in ids.iterator(chunk_size=500):
-        evaluate_conversation(conversation_id=conversation_id, now=now)
+        evaluate_conversation(conversation_id=conversation_id, now=now, policies=policies)
         count += 1
     logger.info("rescored open conversations", extra={"count": count})
     return count
@@ -285,8 +291,9 @@ def rescore_open(*, now: datetime | None = None) -> int:
 def score_all(*, now: datetime | None = None) -> int:
     """Score every conversation, resolved ones too (their outcomes feed the dashboards)."""
     now = now or timezone.now()
+    policies = list(SlaPolicy.objects.select_related("calendar"))
     count = 0
     for conversation_id in Conversation.objects.values_list("pk", flat=True).iterator(chunk_size=500):
-        evaluate_conversation(conversation_id=conversation_id, now=now)
+        evaluate_conversation(conversation_id=conversation_id, now=now, policies=policies)
         count += 1
     return count
