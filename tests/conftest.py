@@ -1,7 +1,17 @@
+import os
+
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from config.celery import app as celery_app
+
+# CI explores the same examples on every run, so a red build is always reproducible; local runs
+# keep drawing fresh examples.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
+
 
 
 @pytest.fixture(autouse=True)
