@@ -13,7 +13,6 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
-
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run inline unless a test asks for a real worker."""
