@@ -91,7 +91,34 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
         ConversationEvent.objects.filter(conversation_id__in=seeded, kind__startswith="sla_").delete()
         Conversation.objects.filter(pk__in=seeded).update(sla_state="none", sla_rank=1)
         score_all()
+        _seed_deadlines_due_soon(channel=channels[0])
     return logins
+
+
+# Minutes ago that four public X mentions arrived, against the demo's 30-minute first-response target
+# (warning at 75%): the first is already at risk, and all four turn at risk or breach live within
+# minutes of starting the demo.
+DUE_SOON_MINUTES = (24.0, 21.0, 27.5, 29.0)
+
+
+def _seed_deadlines_due_soon(*, channel: Channel) -> None:
+    from channels_app.base import InboundMessage
+    from channels_app.simulated import persona_identity
+
+    now = timezone.now()
+    for index, minutes in enumerate(DUE_SOON_MINUTES):
+        ingest_message(
+            inbound=InboundMessage(
+                channel_id=channel.pk,
+                external_id=f"seed-soon-{channel.pk}-{index}",
+                thread_key=f"public-soon-{index}",
+                author=persona_identity(index, channel.flavor),
+                text="@parley_demo Is anyone there? I've been waiting for an answer about my refund.",
+                platform_time=now - timedelta(minutes=minutes),
+                visibility="public",
+                raw={"simulated": True},
+            )
+        )
 
 
 def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int]:
