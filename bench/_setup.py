@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,5 +47,11 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def summary(values: list[float]) -> str:
-    return f"p50 {percentile(values, 50):.2f} ms  p99 {percentile(values, 99):.2f} ms  mean {statistics.fmean(values):.2f} ms"
+def purge_queue() -> None:
+    """Drop tasks a bench left on its own queue (the run id names it), so nothing runs later."""
+    from config.celery import app
+
+    try:
+        app.control.purge()
+    except Exception:  # the bench must still report even if Redis went away meanwhile
+        pass

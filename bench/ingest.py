@@ -23,7 +23,7 @@ import random
 import time
 from datetime import timedelta
 
-from bench._setup import drop_database, percentile, setup_django
+from bench._setup import drop_database, percentile, purge_queue, setup_django
 
 DATABASE = "parley_bench_ingest"
 
@@ -38,7 +38,7 @@ def main() -> None:
     try:
         run(args.n, args.seed)
     finally:
-        _purge_queue()
+        purge_queue()
         if not args.keep:
             drop_database(DATABASE)
 
@@ -118,15 +118,6 @@ def _baseline(connection, n: int, seed: int) -> tuple[float, list[float]]:  # ty
             cursor.execute("COMMIT")
         timings.append((time.perf_counter() - t) * 1000)
     return n / (time.perf_counter() - began), timings
-
-
-def _purge_queue() -> None:
-    from config.celery import app
-
-    try:
-        app.control.purge()
-    except Exception:  # the bench must still report even if Redis went away meanwhile
-        pass
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import time  # noqa: E402
 import urllib.request  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-from bench._setup import drop_database, percentile, setup_django  # noqa: E402
+from bench._setup import drop_database, percentile, purge_queue, setup_django  # noqa: E402
 
 DATABASE = "parley_bench_queue"
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def main() -> None:
         if args.messages:
             live_latency(messages=args.messages, run_id=run_id)
     finally:
-        _purge_queue()
+        purge_queue()
         if not args.keep:
             drop_database(DATABASE)
 
@@ -404,15 +404,6 @@ async def _measure_live(port: int, cookie: str, messages: int) -> tuple[list[flo
             echo.append((time.perf_counter() - started) * 1000)
     executor.shutdown()
     return latencies, echo
-
-
-def _purge_queue() -> None:
-    from config.celery import app
-
-    try:
-        app.control.purge()
-    except Exception:  # the bench must still report even if Redis went away meanwhile
-        pass
 
 
 if __name__ == "__main__":

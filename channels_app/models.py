@@ -1,4 +1,3 @@
-from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -51,9 +50,6 @@ class Channel(models.Model):
         if self.kind == ChannelKind.SIMULATED:
             return str(self.config.get("flavor", "x"))
         return str(self.kind)
-
-    def config_value(self, key: str, default: Any = None) -> Any:
-        return self.config.get(key, default)
 
 
 class WebhookEvent(models.Model):

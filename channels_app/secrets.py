@@ -35,10 +35,3 @@ class EncryptedJSONField(models.TextField):
 
     def get_prep_value(self, value: Any) -> str:
         return fernet().encrypt(json.dumps(value or {}).encode()).decode()
-
-
-class Secret(str):
-    """A str whose repr never shows the value, so a secret that reaches a log line stays hidden."""
-
-    def __repr__(self) -> str:
-        return "Secret('***')"

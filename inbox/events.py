@@ -39,8 +39,3 @@ def push_now(*, conversation_id: int, team_id: int, reason: str) -> None:
 def push_conversation_changed(*, conversation_id: int, team_id: int, reason: str) -> None:
     """After commit, tell the team's browsers that a conversation changed."""
     transaction.on_commit(lambda: push_now(conversation_id=conversation_id, team_id=team_id, reason=reason))
-
-
-def push_to_conversation(*, conversation_id: int, event: dict[str, object]) -> None:
-    """Presence and typing: ephemeral, nothing stored, so no transaction to wait for."""
-    _send(conversation_group(conversation_id), event)

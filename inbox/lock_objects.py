@@ -4,7 +4,7 @@ import zlib
 
 from django.db import connection
 
-from inbox.models import Conversation, Message
+from inbox.models import Conversation
 
 
 def lock_thread(*, channel_id: int, thread_key: str) -> None:
@@ -21,7 +21,3 @@ def lock_thread(*, channel_id: int, thread_key: str) -> None:
 
 def conversation_for_update(*, conversation_id: int) -> Conversation:
     return Conversation.objects.select_for_update(no_key=True).get(pk=conversation_id)
-
-
-def message_for_update(*, message_id: int) -> Message:
-    return Message.objects.select_for_update(no_key=True).get(pk=message_id)

@@ -269,12 +269,6 @@ def customer_conversations(*, user: User, customer: Customer) -> list[Conversati
     )
 
 
-def queue_groups_for(*, user: User) -> list[str]:
-    from inbox.events import team_group
-
-    return [team_group(team_id) for team_id in visible_team_ids(user=user)]
-
-
 def matches_filters(*, conversation: Conversation, user: User, filters: QueueFilters) -> bool:
     """Whether a conversation belongs in a queue shown with these filters (the live path's check)."""
     statuses = [filters.status] if filters.status in QUEUE_STATUSES else list(QUEUE_STATUSES)
