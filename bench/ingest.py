@@ -48,12 +48,12 @@ def run(n: int, seed: int) -> None:
     from django.utils import timezone
 
     from channels_app.simulated import make_inbound
+    from demo.workspace import seed_demo
     from inbox.actions import ingest_message
-    from inbox.demo import seed_demo
     from inbox.models import Message
 
     seed_demo(history=0)
-    from channels_app.models import Channel
+    from inbox.models import Channel
 
     channels = list(Channel.objects.order_by("pk"))
     rng = random.Random(seed)

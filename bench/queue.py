@@ -87,7 +87,7 @@ def fill(size: int, *, open_fraction: float, seed: float) -> float:
     from django.db import connection
 
     from accounts.models import Role, Team, User
-    from channels_app.models import Channel
+    from inbox.models import Channel
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -192,8 +192,8 @@ def measure_queue(*, repeat: int) -> dict[tuple[str, str, int], list[float]]:
     from django.test import Client
 
     from accounts.models import User
-    from channels_app.models import Channel
     from inbox import selectors
+    from inbox.models import Channel
     from inbox.views import filters_from
 
     agent = User.objects.get(username="agent-1-0")
@@ -348,8 +348,8 @@ async def _measure_live(port: int, cookie: str, messages: int) -> tuple[list[flo
 
     import websockets
 
-    from channels_app.models import Channel
     from inbox.actions import ingest_message
+    from inbox.models import Channel
     from tests.factories import make_author, make_inbound
 
     headers = {"Cookie": cookie}

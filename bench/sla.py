@@ -68,12 +68,11 @@ def _spawn(argv: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
 def lateness(k: int, seed: int, run_id: str) -> None:
     from django.utils import timezone
 
-    from channels_app.base import AuthorIdentity, InboundMessage
-    from channels_app.models import Channel
+    from demo.workspace import seed_demo
     from inbox.actions import ingest_message
     from inbox.changes import _redis
-    from inbox.demo import seed_demo
-    from inbox.models import ConversationEvent
+    from inbox.inbound import AuthorIdentity, InboundMessage
+    from inbox.models import Channel, ConversationEvent
     from sla.models import BusinessCalendar, SlaClock, SlaPolicy
     from sla.tasks import probe_timer
 
@@ -172,7 +171,7 @@ def scoring_rate(n: int, seed: int) -> None:
 
     ids = list(Conversation.objects.values_list("pk", flat=True)[:n])
     if not ids:
-        from inbox.demo import seed_demo
+        from demo.workspace import seed_demo
 
         seed_demo(history=min(n, 600), seed=seed)
         ids = list(Conversation.objects.values_list("pk", flat=True)[:n])

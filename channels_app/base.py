@@ -1,68 +1,26 @@
-"""The one interface every connector implements, and the channel-neutral inbound message."""
+"""The interfaces every channel package implements: its connector and its webhook request.
+
+Each package (x/, facebook/, email/, simulated/) has the same files: client.py (the platform
+library behind a small adapter), payloads.py (platform payload to inbox.inbound.InboundMessage,
+pure), connector.py (poll, send, the reply rules), webhook.py (a WebhookRequest) and admin.py
+(settings pages). channels_app.registry holds one record per kind.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from django.utils.module_loading import import_string
-
 if TYPE_CHECKING:
-    from channels_app.models import Channel
-    from inbox.models import Message
+    from django.http import HttpRequest, HttpResponse
 
-
-@dataclass(frozen=True)
-class AuthorIdentity:
-    kind: str  # the identity namespace: "x", "facebook", "email", "sim-x", ...
-    external_id: str
-    handle: str = ""
-    display_name: str = ""
-    profile_url: str = ""
-    avatar_url: str = ""
-    follower_count: int | None = None
-    # Another account known to be the same person (a commenter's Messenger PSID, a simulated
-    # customer's other account): the new identity joins that identity's customer.
-    same_person_as: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Attachment:
-    name: str
-    content_type: str = ""
-    size: int | None = None
-    url: str = ""  # a platform link; email attachments are stored and linked by the connector
-    storage_key: str = ""
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    channel_id: int | None
-    external_id: str | None
-    thread_key: str
-    author: AuthorIdentity
-    text: str
-    platform_time: datetime
-    html: str = ""
-    attachments: tuple[Attachment, ...] = ()
-    visibility: str = "public"
-    raw: dict[str, Any] = field(default_factory=dict)
-    subject: str = ""
-    # "out" records a message the brand sent from elsewhere (an echo): no SLA clock, no new ticket.
-    direction: str = "in"
-    # False for auto-replies and similar: stored, but they start no SLA clock.
-    starts_sla: bool = True
+    from inbox.models import Channel, Conversation, Message
 
 
 @dataclass(frozen=True)
 class SendResult:
     external_id: str
     delivered: bool = False  # the platform confirmed delivery, not only acceptance
-
-
-class ReplyRefused(ValueError):
-    """The composer must not send this reply; the text says why, in the agent's words."""
 
 
 class SendError(Exception):
@@ -98,15 +56,52 @@ class Connector(Protocol):
         """Post one outbound message on the platform. Raises SendError subclasses."""
         ...
 
+    def reply_limits(self, conversation: Conversation) -> dict[str, Any]:
+        """What the composer shows before sending: limits and windows, in words."""
+        ...
 
-CONNECTORS: dict[str, str] = {
-    "simulated": "channels_app.simulated.SimulatedConnector",
-    "x": "channels_app.x.XConnector",
-    "facebook": "channels_app.facebook.FacebookConnector",
-    "email": "channels_app.email.EmailConnector",
-}
+    def check_reply(self, conversation: Conversation, *, text: str, visibility: str, options: dict[str, Any]) -> None:
+        """Raise ReplyRefused with the reason when the platform would refuse this reply."""
+        ...
 
 
-def get_connector(channel: Channel) -> Connector:
-    cls = import_string(CONNECTORS[channel.kind])
-    return cls(channel)  # type: ignore[no-any-return]
+class WebhookRejected(Exception):
+    """A delivery we will not store: the reason goes to the log and, in words, to the caller."""
+
+    def __init__(self, reason: str, status: int = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class WebhookRequest(Protocol):
+    """One call to a platform's webhook, verified over the raw body before anything is parsed.
+
+    Built from the HttpRequest; challenge() answers the platform's GET check, validate() checks a
+    POST's signature and shape and raises WebhookRejected, and then payload is the verified body.
+    """
+
+    source: ClassVar[str]
+
+    def __init__(self, request: HttpRequest) -> None: ...
+
+    def challenge(self) -> HttpResponse: ...
+
+    def validate(self) -> None: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+    def acknowledge(self) -> HttpResponse: ...
+
+
+__all__ = [
+    "ChannelAuthError",
+    "Connector",
+    "PermanentSendError",
+    "SendError",
+    "SendResult",
+    "TransientSendError",
+    "WebhookRejected",
+    "WebhookRequest",
+]

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from channels_app.models import Channel
+from inbox.models import Channel
 
 logger = logging.getLogger(__name__)
 

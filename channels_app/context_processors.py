@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.models import Role
-from channels_app.models import Channel, ChannelStatus
+from inbox.models import Channel, ChannelStatus
 
 
 def channel_alerts(request: HttpRequest) -> dict[str, Any]:

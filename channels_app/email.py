@@ -30,16 +30,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from channels_app.base import (
-    Attachment,
-    AuthorIdentity,
-    ChannelAuthError,
-    InboundMessage,
-    PermanentSendError,
-    ReplyRefused,
-    SendResult,
-    TransientSendError,
-)
+from channels_app.base import ChannelAuthError, PermanentSendError, SendResult, TransientSendError
 from channels_app.email_parsing import (
     DEFAULT_MAX_ATTACHMENT_BYTES,
     ParsedMail,
@@ -49,9 +40,12 @@ from channels_app.email_parsing import (
     replace_cid_images,
     text_to_html,
 )
-from channels_app.email_threading import decide_thread, mark_bounced
-from channels_app.models import Channel, ChannelStatus, QuarantinedMail
-from inbox.models import Conversation, Direction, Message, MessageKind, StoredAttachment
+from channels_app.email_threading import decide_thread
+from channels_app.models import QuarantinedMail
+from inbox import actions
+from inbox.inbound import Attachment, AuthorIdentity, InboundMessage
+from inbox.models import Channel, ChannelStatus, Conversation, Direction, Message, MessageKind, StoredAttachment
+from inbox.ports import ReplyRefused
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +243,7 @@ class EmailConnector:
                     item.file.delete(save=False)
                     item.delete()
             if mail.bounce and mail.bounce_refers_to:
-                mark_bounced(channel_id=self.channel.pk, message_id=mail.bounce_refers_to, reason=mail.bounce_reason)
+                actions.record_bounce(channel_id=self.channel.pk, external_id=mail.bounce_refers_to, reason=mail.bounce_reason)
         logger.info(
             "email ingested",
             extra={
@@ -416,13 +410,11 @@ class EmailConnector:
 
     # --- composer -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def reply_limits(conversation: Conversation) -> dict[str, Any]:
+    def reply_limits(self, conversation: Conversation) -> dict[str, Any]:
         subject = subject_for(conversation)
         return {"subject": subject, "note": f"Email to {conversation.identity.external_id} · Subject: {subject}"}
 
-    @staticmethod
-    def check_reply(conversation: Conversation, text: str, visibility: str, options: dict[str, Any]) -> None:
+    def check_reply(self, conversation: Conversation, *, text: str, visibility: str, options: dict[str, Any]) -> None:
         if conversation.identity.kind != "email" or "@" not in conversation.identity.external_id:
             raise ReplyRefused("This conversation has no email address to answer.")
 
@@ -502,9 +494,7 @@ class IdleListener:
                     self._session(channel)
                     backoff = 1.0
                 except ChannelAuthError as error:
-                    from channels_app.delivery import mark_channel_needs_attention
-
-                    mark_channel_needs_attention(channel=channel, reason=str(error))
+                    actions.flag_channel(channel=channel, reason=str(error))
                     return
                 except (MailServerError, OSError, IMAPClientError) as error:
                     logger.warning("email idle reconnecting", extra={"channel_id": self.channel_id, "reason": str(error)})

@@ -14,15 +14,17 @@ from django.contrib import messages as flash
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
+from channels_app import email_views
 from channels_app.base import ChannelAuthError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.email import TLS_MODES, EmailConnector, MailServerError
-from channels_app.models import Channel, ChannelKind, ChannelStatus
+from inbox.models import Channel, ChannelKind, ChannelStatus
 
 logger = logging.getLogger(__name__)
 
@@ -155,3 +157,14 @@ def email_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
         Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_ATTENTION, status_reason=reason[:1000])
     logger.info("email channel checked", extra={"channel_id": channel.pk, "ok": ok, "servers": [(s, p) for s, p, _ in results]})
     return redirect("channel_settings:email_edit", channel_id=channel.pk)
+
+
+urlpatterns = [
+    path("", email_index, name="email_index"),
+    path("add/", email_add, name="email_add"),
+    path("<int:channel_id>/", email_edit, name="email_edit"),
+    path("<int:channel_id>/connect/", email_connect, name="email_connect"),
+    path("quarantine/", email_views.quarantine_list, name="email_quarantine"),
+    path("quarantine/<int:item_id>/raw/", email_views.quarantine_raw, name="email_quarantine_raw"),
+    path("quarantine/<int:item_id>/reprocess/", email_views.quarantine_reprocess, name="email_quarantine_reprocess"),
+]

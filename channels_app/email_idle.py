@@ -13,7 +13,7 @@ import threading
 from django.db import close_old_connections
 
 from channels_app.email import IdleListener
-from channels_app.models import Channel, ChannelKind, ChannelStatus
+from inbox.models import Channel, ChannelKind, ChannelStatus
 
 logger = logging.getLogger(__name__)
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from channels_app.email_parsing import ParsedMail, ticket_number
-from channels_app.models import Channel
-from inbox import events
-from inbox.actions import record_event
-from inbox.models import Conversation, DeliveryState, Direction, Message
+from inbox.models import Channel, Conversation, Direction, Message
 
 
 @dataclass(frozen=True)
@@ -64,21 +59,3 @@ def decide_thread(*, channel: Channel, mail: ParsedMail) -> ThreadDecision:
         direction=Direction.OUT if ours and conversation is not None else Direction.IN,
         starts_sla=not (mail.auto_reply or mail.bounce),
     )
-
-
-def mark_bounced(*, channel_id: int, message_id: str, reason: str) -> int:
-    """The outbound reply a delivery report refers to failed: show it failed, with the report's reason."""
-    error = f"Bounced: {reason}" if reason else "Bounced: the recipient's server returned the mail."
-    with transaction.atomic():
-        messages = list(
-            Message.objects.select_for_update(no_key=True)
-            .filter(channel_id=channel_id, external_id=message_id, direction=Direction.OUT)
-            .exclude(delivery_state=DeliveryState.FAILED)
-            .select_related("conversation")
-        )
-        for message in messages:
-            Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED, delivery_error=error)
-            conversation = message.conversation
-            record_event(conversation=conversation, kind="bounced", data={"message_id": message.pk, "reason": reason})
-            events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
-    return len(messages)

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import admin_required, agent_required
 from channels_app.email import reprocess_quarantined
 from channels_app.email_parsing import UnparseableMail, allow_remote_images
-from channels_app.models import ChannelKind, QuarantinedMail
+from channels_app.models import QuarantinedMail
 from inbox import selectors
-from inbox.models import Message, StoredAttachment
+from inbox.models import ChannelKind, Message, StoredAttachment
 
 
 def _safe_content_type(content_type: str) -> str:

@@ -24,19 +24,21 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from channels_app.base import (
-    Attachment,
-    AuthorIdentity,
-    ChannelAuthError,
-    InboundMessage,
-    PermanentSendError,
-    ReplyRefused,
-    SendError,
-    SendResult,
-    TransientSendError,
+from channels_app.base import ChannelAuthError, PermanentSendError, SendError, SendResult, TransientSendError
+from inbox import actions
+from inbox.inbound import Attachment, AuthorIdentity, InboundMessage
+from inbox.models import (
+    Channel,
+    ChannelKind,
+    ChannelStatus,
+    Conversation,
+    DeliveryState,
+    Direction,
+    Identity,
+    Message,
+    Visibility,
 )
-from channels_app.models import Channel, ChannelKind, ChannelStatus
-from inbox.models import Conversation, DeliveryState, Direction, Identity, Message, Visibility
+from inbox.ports import ReplyRefused
 
 logger = logging.getLogger(__name__)
 
@@ -346,8 +348,7 @@ class FacebookConnector:
 
     # composer ---------------------------------------------------------------------------------------
 
-    @staticmethod
-    def reply_limits(conversation: Conversation) -> dict[str, Any]:
+    def reply_limits(self, conversation: Conversation) -> dict[str, Any]:
         messenger = conversation.thread_key.startswith("messenger:")
         visibility = Visibility.PRIVATE if messenger else Visibility.PUBLIC
         plan = plan_reply(conversation, visibility=visibility, human=True, now=timezone.now())
@@ -360,8 +361,7 @@ class FacebookConnector:
             "note": " ".join(n for n in notes if n),
         }
 
-    @staticmethod
-    def check_reply(conversation: Conversation, text: str, visibility: str, options: dict[str, Any]) -> None:
+    def check_reply(self, conversation: Conversation, *, text: str, visibility: str, options: dict[str, Any]) -> None:
         plan = plan_reply(conversation, visibility=visibility, human=True, now=timezone.now())
         if plan.refused:
             raise ReplyRefused(plan.refused)
@@ -395,23 +395,17 @@ class FacebookConnector:
                 messaging_type=plan.messaging_type,
                 tag=plan.tag or None,
             )
-            self._note_on_message(message, {"messaging_type": plan.messaging_type, "tag": plan.tag})
+            actions.record_send_details(message=message, details={"messaging_type": plan.messaging_type, "tag": plan.tag})
             return SendResult(external_id=str(result["message_id"]))
         # A private reply: claim the comment on the row first, so a second one is refused.
-        self._note_on_message(message, {"private_reply_to": plan.target_id})
+        actions.record_send_details(message=message, details={"private_reply_to": plan.target_id})
         recipient_key = "post_id" if plan.target_kind == "post" else "comment_id"
         result = self.client.send_message(page_id=self.page_id, recipient={recipient_key: plan.target_id}, text=message.text)
         psid = str(result.get("recipient_id", ""))
-        self._note_on_message(message, {"private_reply_to": plan.target_id, "recipient_id": psid})
+        actions.record_send_details(message=message, details={"private_reply_to": plan.target_id, "recipient_id": psid})
         if psid:
             self._link_messenger_identity(conversation=conversation, target_id=plan.target_id, psid=psid)
         return SendResult(external_id=str(result["message_id"]))
-
-    @staticmethod
-    def _note_on_message(message: Message, data: dict[str, Any]) -> None:
-        raw = {**(message.raw or {}), **data}
-        Message.objects.filter(pk=message.pk).update(raw=raw)
-        message.raw = raw
 
     def _link_messenger_identity(self, *, conversation: Conversation, target_id: str, psid: str) -> None:
         """The commenter and the Messenger PSID the Send API answered with are one customer."""
@@ -744,53 +738,25 @@ class FacebookConnector:
     def _edit(self, external_id: str, value: dict[str, Any]) -> int:
         from inbox.actions import ingest_message
 
-        with transaction.atomic():
-            message = (
-                Message.objects.select_for_update(no_key=True).filter(channel_id=self.channel.pk, external_id=external_id).first()
-            )
-            if message is None:
-                # The add never reached us: the edited text is the first we hear of it.
-                if value.get("item") == "comment":
-                    inbound = self._comment_inbound(value, source="webhook")
-                else:
-                    inbound = self._post_inbound(post_id=external_id, value=value, source="webhook")
-                return int(ingest_message(inbound=inbound).created)
-            new_text = str(value.get("message") or "")
-            raw = dict(message.raw or {})
-            edits = list(raw.get("edits") or [])
-            edited_at = parse_time(value.get("created_time")).isoformat()
-            edits.append({"previous_text": message.text, "text": new_text, "at": edited_at})
-            raw.update(edited=True, edits=edits)
-            Message.objects.filter(pk=message.pk).update(text=new_text, raw=raw)
-            self._push(message)
-        return 0
+        edited = actions.record_message_edited(
+            channel_id=self.channel.pk,
+            external_id=external_id,
+            text=str(value.get("message") or ""),
+            edited_at=parse_time(value.get("created_time")).isoformat(),
+        )
+        if edited:
+            return 0
+        # The add never reached us: the edited text is the first we hear of it.
+        if value.get("item") == "comment":
+            inbound = self._comment_inbound(value, source="webhook")
+        else:
+            inbound = self._post_inbound(post_id=external_id, value=value, source="webhook")
+        return int(ingest_message(inbound=inbound).created)
 
     def _mark(self, external_id: str, *, verb: str) -> None:
-        with transaction.atomic():
-            message = (
-                Message.objects.select_for_update(no_key=True).filter(channel_id=self.channel.pk, external_id=external_id).first()
-            )
-            if message is None:
-                logger.info("facebook change for unknown message", extra={"channel_id": self.channel.pk, "verb": verb})
-                return
-            raw = dict(message.raw or {})
-            if verb == "remove":
-                # Keep the text for the record; the thread shows that the author removed it.
-                raw.update(removed=True, removed_note="removed by the author", removed_at=timezone.now().isoformat())
-            else:
-                raw["hidden"] = verb == "hide"
-            Message.objects.filter(pk=message.pk).update(raw=raw)
-            self._push(message)
-
-    @staticmethod
-    def _push(message: Message) -> None:
-        from inbox import events
-
-        conversation = Conversation.objects.only("pk", "team_id").get(pk=message.conversation_id)
-        events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="message")
+        actions.record_message_visibility(channel_id=self.channel.pk, external_id=external_id, verb=verb)
 
     def _handle_messaging(self, event: dict[str, Any]) -> int:
-        from channels_app.delivery import mark_delivery_state
         from inbox.actions import ingest_message
 
         if isinstance(event.get("message"), dict) and event["message"].get("mid"):
@@ -802,11 +768,11 @@ class FacebookConnector:
             mids = [str(m) for m in event["delivery"].get("mids") or []]
             if not mids and event["delivery"].get("watermark"):
                 mids = self._sent_until(str(event["sender"]["id"]), event["delivery"]["watermark"])
-            mark_delivery_state(channel_id=self.channel.pk, external_ids=mids, state=DeliveryState.DELIVERED)
+            actions.record_delivery_receipts(channel_id=self.channel.pk, external_ids=mids, state=DeliveryState.DELIVERED)
             return 0
         if isinstance(event.get("read"), dict):
             mids = self._sent_until(str(event["sender"]["id"]), event["read"].get("watermark"))
-            mark_delivery_state(channel_id=self.channel.pk, external_ids=mids, state=DeliveryState.READ)
+            actions.record_delivery_receipts(channel_id=self.channel.pk, external_ids=mids, state=DeliveryState.READ)
             return 0
         kinds = sorted(k for k in event if k not in {"sender", "recipient", "timestamp"})
         logger.info("facebook messaging event ignored", extra={"channel_id": self.channel.pk, "kinds": kinds})

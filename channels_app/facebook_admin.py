@@ -11,16 +11,16 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.base import ChannelAuthError, SendError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
-from channels_app.delivery import mark_channel_needs_attention
 from channels_app.facebook import SUBSCRIBED_FIELDS, GraphClient
-from channels_app.models import Channel, ChannelKind, ChannelStatus
+from inbox import actions
+from inbox.models import Channel, ChannelKind, ChannelStatus
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def facebook_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
         page = client.get_object(page_id, fields="id,name")
         subscribed = client.subscribe_page(page_id)
     except ChannelAuthError as error:
-        mark_channel_needs_attention(channel=channel, reason=str(error))
+        actions.flag_channel(channel=channel, reason=str(error))
         flash.error(request, str(error))
         return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
     except SendError as error:
@@ -137,3 +137,10 @@ def facebook_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
     logger.info("facebook page connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
     flash.success(request, f"Connected to {config['page_name'] or page_id} and subscribed to {SUBSCRIBED_FIELDS}.")
     return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
+
+
+urlpatterns = [
+    path("add/", facebook_add, name="facebook_add"),
+    path("<int:channel_id>/", facebook_edit, name="facebook_edit"),
+    path("<int:channel_id>/connect/", facebook_connect, name="facebook_connect"),
+]

@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.permissions import admin_required
-from channels_app.models import Channel
+from inbox.models import Channel
 
 
 @admin_required

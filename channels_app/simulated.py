@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channels_app.base import AuthorIdentity, InboundMessage, ReplyRefused, SendResult
-from channels_app.models import Channel
+from channels_app.base import SendResult
+from inbox.inbound import AuthorIdentity, InboundMessage
+from inbox.models import Channel
+from inbox.ports import ReplyRefused
 
 FIRST_NAMES = [
     "Alex",
@@ -160,15 +162,13 @@ class SimulatedConnector:
     def send(self, message: Any) -> SendResult:
         return SendResult(external_id=f"sim-out-{message.pk}", delivered=True)
 
-    @staticmethod
-    def reply_limits(conversation: Any) -> dict[str, Any]:
+    def reply_limits(self, conversation: Any) -> dict[str, Any]:
         note = "A simulated channel: replies are delivered at once."
         if conversation.channel.flavor == "x" and conversation.visibility == "public":
             return {"max_chars": 280, "note": note}
         return {"note": note}
 
-    @staticmethod
-    def check_reply(conversation: Any, text: str, visibility: str, options: dict[str, Any]) -> None:
+    def check_reply(self, conversation: Any, *, text: str, visibility: str, options: dict[str, Any]) -> None:
         if conversation.channel.flavor == "x" and visibility == "public" and len(text) > 280:
             raise ReplyRefused(f"A public X reply has at most 280 characters; this one has {len(text)}.")
 

@@ -4,9 +4,11 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from channels_app import delivery
-from channels_app.base import ChannelAuthError, get_connector
-from channels_app.models import Channel, ChannelStatus
+from channels_app import delivery, inbound_events
+from channels_app.base import ChannelAuthError
+from channels_app.registry import connector_for
+from inbox import actions
+from inbox.models import Channel, ChannelStatus
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +33,9 @@ def poll_channel(channel_id: int) -> int:
     if channel is None:
         return 0
     try:
-        return get_connector(channel).poll()
+        return connector_for(channel).poll()
     except ChannelAuthError as error:
-        delivery.mark_channel_needs_attention(channel=channel, reason=str(error))
+        actions.flag_channel(channel=channel, reason=str(error))
         return 0
 
 
@@ -56,11 +58,9 @@ def poll_due_channels() -> int:
 
 @shared_task
 def sweep_stuck_sends() -> int:
-    return delivery.sweep_stuck_sends()
+    return actions.fail_stuck_replies()
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def process_webhook_event(event_id: int) -> int:
-    from channels_app.webhooks import process_event
-
-    return process_event(event_id=event_id)
+    return inbound_events.process_event(event_id=event_id)

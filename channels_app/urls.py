@@ -1,13 +1,12 @@
-"""Webhook endpoints; each connector module adds its own view here."""
+"""Webhook endpoints: /webhooks/<kind> for every kind whose registry record has a webhook."""
 
 from django.urls import path
 
-from channels_app.webhooks import facebook as facebook_webhook
-from channels_app.webhooks import x as x_webhook
+from channels_app.registry import KINDS
+from channels_app.webhooks import webhook
 
 app_name = "webhooks"
 
-urlpatterns: list = [
-    path("facebook", facebook_webhook.webhook, name="facebook"),
-    path("x", x_webhook.x_webhook, name="x"),
+urlpatterns = [
+    path(kind, webhook, {"kind": kind}, name=kind) for kind, record in sorted(KINDS.items()) if record.webhook is not None
 ]

@@ -23,18 +23,10 @@ import tweepy
 from django.utils import timezone
 from twitter_text import parse_tweet
 
-from channels_app.base import (
-    Attachment,
-    AuthorIdentity,
-    ChannelAuthError,
-    InboundMessage,
-    PermanentSendError,
-    ReplyRefused,
-    SendError,
-    SendResult,
-    TransientSendError,
-)
-from channels_app.models import Channel, ChannelKind, ChannelStatus
+from channels_app.base import ChannelAuthError, PermanentSendError, SendError, SendResult, TransientSendError
+from inbox.inbound import Attachment, AuthorIdentity, InboundMessage
+from inbox.models import Channel, ChannelKind, ChannelStatus
+from inbox.ports import ReplyRefused
 
 logger = logging.getLogger(__name__)
 
@@ -542,8 +534,7 @@ class XConnector:
 
     # -- composer rules --
 
-    @staticmethod
-    def reply_limits(conversation: Any) -> dict[str, Any]:
+    def reply_limits(self, conversation: Any) -> dict[str, Any]:
         if conversation.visibility == "public":
             return {
                 "max_chars": POST_MAX_WEIGHTED,
@@ -553,8 +544,7 @@ class XConnector:
             }
         return {"max_chars": DM_MAX_CHARS, "note": "An X Direct Message of up to 10,000 characters."}
 
-    @staticmethod
-    def check_reply(conversation: Any, text: str, visibility: str, options: dict[str, Any]) -> None:
+    def check_reply(self, conversation: Any, *, text: str, visibility: str, options: dict[str, Any]) -> None:
         if visibility == "public":
             if conversation.visibility != "public":
                 raise ReplyRefused("This is a DM conversation: answer it privately.")

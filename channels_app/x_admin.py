@@ -12,14 +12,15 @@ from django import forms
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
-from channels_app.delivery import mark_channel_needs_attention
-from channels_app.models import Channel, ChannelKind, ChannelStatus
 from channels_app.x import fetch_me, platform_reason, public_webhook_url
+from inbox import actions
+from inbox.models import Channel, ChannelKind, ChannelStatus
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def x_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
         me = fetch_me(channel.credentials)
     except (tweepy.Unauthorized, tweepy.Forbidden) as error:
         reason = f"X refused the keys: {platform_reason(error)}"
-        mark_channel_needs_attention(channel=channel, reason=reason)
+        actions.flag_channel(channel=channel, reason=reason)
         flash.error(request, reason)
         return redirect("channel_settings:x_edit", channel_id=channel.pk)
     except tweepy.HTTPException as error:
@@ -152,3 +153,10 @@ def x_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
     logger.info("x channel connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
     flash.success(request, f"Connected as @{config['username']}. Register the webhook URL shown below with X.")
     return redirect("channel_settings:x_edit", channel_id=channel.pk)
+
+
+urlpatterns = [
+    path("add/", x_add, name="x_add"),
+    path("<int:channel_id>/", x_edit, name="x_edit"),
+    path("<int:channel_id>/connect/", x_connect, name="x_connect"),
+]

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "inbox",
     "channels_app",
     "sla",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +125,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-detect-due": {"task": "sla.tasks.detect_due_flags", "schedule": 1.0},
     "channels-poll-due": {"task": "channels_app.tasks.poll_due_channels", "schedule": 5.0},
     "channels-sweep-stuck-sends": {"task": "channels_app.tasks.sweep_stuck_sends", "schedule": 60.0},
-    "inbox-sweep-unscored": {"task": "inbox.tasks.sweep_unscored", "schedule": 30.0},
+    "sla-sweep-unscored": {"task": "sla.tasks.sweep_unscored", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,7 +1,7 @@
 """Automatic assignment: round robin among a team's online agents, within each agent's capacity.
 
-Runs after commit, in the worker that handles a change (inbox/tasks.handle_change, for the reasons
-in inbox.actions.AUTO_ASSIGN_REASONS: a new conversation, a status change, an (un)assignment), and
+Runs after commit, in the worker that handles a change (inbox.followups, for the reasons whose
+inbox.changes.REASONS entry says assign: a new conversation, a status change, an (un)assignment), and
 when an agent comes online (their first websocket heartbeat, inbox/consumers.py). It hands out the most urgent unassigned
 open conversation first, in the queue's own order, to the online agent assigned longest ago who
 still has room (User.capacity open conversations). One team is assigned by one process at a time:
@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
+from inbox.actions.conversations import assign_conversation
 from inbox.models import Conversation, ConversationStatus
 from inbox.presence import online_filter
 
@@ -49,8 +50,6 @@ def most_urgent_unassigned(*, team_id: int) -> Conversation | None:
 
 def assign_waiting(*, team_id: int, limit: int = 200) -> int:
     """Assign as many waiting conversations as the team's online capacity allows; returns how many."""
-    from inbox.actions import assign_conversation
-
     if _running.get():
         return 0  # an assignment made here triggers this again on commit: the outer loop goes on
     if not Team.objects.filter(pk=team_id, auto_assign=True).exists():

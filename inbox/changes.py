@@ -1,86 +1,86 @@
-"""The hand-off from a committed write to the work that follows it (SLA scoring, push, assignment).
+"""One path from every write to what follows it: rescoring, the push to browsers, auto-assignment.
+
+Every action that changes a conversation calls announce() inside its transaction, with a reason.
+After commit the change goes to the worker, where inbox.followups.handle() does what REASONS says
+the reason sets off. (The handler is a module of its own because auto-assignment is a write that
+announces in turn: one module for both would import itself in a circle.)
 
 A Celery publish costs about a millisecond, several times an ingest's own database work, so with
 Redis the change goes onto a Redis list (one cheap RPUSH) and a single drain task per burst works
 through it; a drain already running picks up what arrives meanwhile. Nothing depends on the list
-alone: a beat sweep rescores any recently changed conversation the scorer has not seen since.
-Without Redis (the demo, embedded tests) the task runs directly.
+alone: a beat sweep (sla.tasks.sweep_unscored) rescores any recently changed conversation the
+scorer has not seen since. Without Redis (the demo, embedded tests) the task runs directly.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 
+import redis
 from django.conf import settings
+from django.db import transaction
+
+from inbox import ports
 
 logger = logging.getLogger(__name__)
 
-DRAIN_BATCH = 500
+@dataclass(frozen=True)
+class Follow:
+    rescore: bool  # the SLA clocks may have moved
+    assign: bool = False  # work or capacity may have freed up for automatic assignment
 
 
-def _keys() -> tuple[str, str]:
+# What each kind of change sets off; every change is also pushed to the browsers that show it.
+REASONS: dict[str, Follow] = {
+    "new_conversation": Follow(rescore=True, assign=True),
+    "message": Follow(rescore=True),
+    "status": Follow(rescore=True, assign=True),
+    "priority": Follow(rescore=True),  # policies match by priority
+    "assigned": Follow(rescore=False, assign=True),
+    "delivery": Follow(rescore=True),  # a failed reply is no reply
+    "channel_moved": Follow(rescore=True),  # another team's policies apply
+    "sweep": Follow(rescore=True),
+    "note": Follow(rescore=False),
+    "merged": Follow(rescore=False),
+    "edited": Follow(rescore=False),
+    "sla": Follow(rescore=False),  # announced by the scorer itself
+}
+
+
+def announce(*, conversation_id: int, team_id: int, reason: str) -> None:
+    """After the current transaction commits, hand the change to the worker."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown change reason {reason!r}")
+    transaction.on_commit(lambda: publish(conversation_id=conversation_id, team_id=team_id, reason=reason))
+
+
+def redis_keys() -> tuple[str, str]:
     prefix = f"parley-{settings.PARLEY_RUN_ID}" if settings.PARLEY_RUN_ID else "parley"
     return f"{prefix}:changes", f"{prefix}:changes:draining"
 
 
 @lru_cache(maxsize=1)
-def _redis():  # type: ignore[no-untyped-def]
-    import redis
-
+def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-def announce(*, conversation_id: int, team_id: int, reason: str) -> None:
-    from inbox.tasks import conversation_changed, drain_changes
-
+def publish(*, conversation_id: int, team_id: int, reason: str) -> None:
+    worker = ports.change_worker()
     if not settings.REDIS_URL:
-        conversation_changed.delay(conversation_id, team_id, reason)
+        worker.handle(conversation_id, team_id, reason)
         return
-    queue, flag = _keys()
+    queue, flag = redis_keys()
     try:
-        pipe = _redis().pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         pipe.rpush(queue, json.dumps([conversation_id, team_id, reason]))
         pipe.set(flag, "1", nx=True, ex=30)
         _, scheduled = pipe.execute()
-    except Exception:
+    except redis.RedisError:
         # Redis unreachable: the beat sweep rescores this conversation, nothing is lost.
         logger.warning("change not announced", extra={"conversation_id": conversation_id}, exc_info=True)
         return
     if scheduled:
-        drain_changes.delay()
-
-
-def drain() -> int:
-    """Process announced changes until the list is empty; returns how many were handled."""
-    from inbox.tasks import handle_change
-
-    queue, flag = _keys()
-    client = _redis()
-    handled = 0
-    while True:
-        items = client.lpop(queue, DRAIN_BATCH) or []
-        if not items:
-            client.delete(flag)
-            # A change announced between the empty read and the delete saw the flag still set and
-            # scheduled nothing: look once more after clearing it.
-            if not client.llen(queue) or not client.set(flag, "1", nx=True, ex=30):
-                return handled
-            continue
-        # Several changes of one conversation in a batch need one pass: keep the last reason.
-        latest: dict[int, tuple[int, str]] = {}
-        for raw in items:
-            conversation_id, team_id, reason = json.loads(raw)
-            previous = latest.get(conversation_id)
-            keep = reason if previous is None or reason != "message" else previous[1]
-            latest[conversation_id] = (team_id, keep)
-        try:
-            for conversation_id, (team_id, reason) in latest.items():
-                handle_change(conversation_id, team_id, reason)
-                handled += 1
-        except Exception:
-            # Let the next announcement schedule a new drain at once; the sweep covers this batch.
-            client.delete(flag)
-            raise
-        client.expire(flag, 30)
+        worker.drain()

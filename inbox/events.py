@@ -1,10 +1,12 @@
-"""Pushes to browsers: small events to a team's group after commit; consumers render fresh rows."""
+"""Pushes to browsers: small events to a team's group; consumers render fresh rows.
+
+Called by the change handler (inbox.followups) after commit, never by a write directly.
+"""
 
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +36,3 @@ def push_now(*, conversation_id: int, team_id: int, reason: str) -> None:
     event = {"type": "conversation.changed", "conversation_id": conversation_id, "reason": reason}
     _send(team_group(team_id), event)
     _send(conversation_group(conversation_id), event)
-
-
-def push_conversation_changed(*, conversation_id: int, team_id: int, reason: str) -> None:
-    """After commit, tell the team's browsers that a conversation changed."""
-    transaction.on_commit(lambda: push_now(conversation_id=conversation_id, team_id=team_id, reason=reason))

@@ -1,6 +1,60 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+from inbox.secrets import EncryptedJSONField
+
+
+class ChannelKind(models.TextChoices):
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+    EMAIL = "email", "Email"
+    SIMULATED = "simulated", "Simulated"
+
+
+class ChannelStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_ATTENTION = "needs_attention", "Needs attention"
+    DISABLED = "disabled", "Disabled"
+
+
+class Channel(models.Model):
+    """Where conversations come from: one connected account of one platform, owned by a team."""
+
+    kind = models.CharField(max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(max_length=120)
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="channels")
+    # Non-secret settings (handles, page id, hosts, the simulated flavour).
+    config = models.JSONField(default=dict, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)
+    # Polling cursors (since_id, UIDVALIDITY and last UID, Graph cursors); written only after commit.
+    cursor = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE)
+    status_reason = models.TextField(blank=True)
+    poll_interval_seconds = models.PositiveIntegerField(default=30)
+    next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table keeps the name it was created with in channels_app (migration inbox 0007).
+        db_table = "channels_app_channel"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        # Never let credentials reach a log line through a repr.
+        return f"<Channel {self.pk} {self.kind} {self.name!r}>"
+
+    @property
+    def flavor(self) -> str:
+        """The platform a conversation looks like: the kind, or what a simulated channel imitates."""
+        if self.kind == ChannelKind.SIMULATED:
+            return str(self.config.get("flavor", "x"))
+        return str(self.kind)
 
 
 class Visibility(models.TextChoices):
@@ -60,7 +114,7 @@ class SlaState(models.TextChoices):
 
 
 class Conversation(models.Model):
-    channel = models.ForeignKey("channels_app.Channel", on_delete=models.PROTECT, related_name="conversations")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
     # Denormalised from the channel so team scoping and the queue index need no join.
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="conversations")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
@@ -124,7 +178,7 @@ class DeliveryState(models.TextChoices):
 
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    channel = models.ForeignKey("channels_app.Channel", on_delete=models.PROTECT, related_name="messages")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE)
     # The platform's id; empty for outbound messages until the platform returns one.
@@ -181,7 +235,7 @@ def _attachment_path(instance: "StoredAttachment", filename: str) -> str:
 class StoredAttachment(models.Model):
     """Bytes we keep for a message (email attachments, inline images); served only as downloads."""
 
-    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE)
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="stored_files")
     name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=255, blank=True)

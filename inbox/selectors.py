@@ -15,9 +15,9 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from accounts.models import Role, Team, User
-from channels_app.models import Channel
 from inbox.models import (
     CannedResponse,
+    Channel,
     Conversation,
     ConversationEvent,
     ConversationStatus,

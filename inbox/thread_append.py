@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from channels_app.base import InboundMessage
+from inbox.inbound import InboundMessage
 
 _SQL = """
 WITH target AS (

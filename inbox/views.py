@@ -24,12 +24,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, Team, User
 from accounts.permissions import agent_required, supervisor_required
-from channels_app.base import ReplyRefused
-from channels_app.models import Channel
-from channels_app.replies import reply_limits
-from inbox import actions, selectors
+from inbox import actions, ports, selectors
 from inbox.forms import CannedResponseForm, CustomerNotesForm, MergeForm, NoteForm, ReplyForm
-from inbox.models import CannedResponse, Conversation, Message, Priority, Visibility
+from inbox.models import CannedResponse, Channel, Conversation, Message, Priority, Visibility
 
 # --- queue -----------------------------------------------------------------------------------------
 
@@ -245,7 +242,7 @@ def _composer_context(
 ) -> dict[str, Any]:
     if seen_id is None:
         seen_id = selectors.last_outbound_id(conversation=conversation)
-    limits = reply_limits(conversation=conversation)
+    limits = ports.channels().reply_limits(conversation)
     return {
         "conversation": conversation,
         "reply_form": form
@@ -374,7 +371,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
             idempotency_key=data["idempotency_key"],
             options=options,
         )
-    except (actions.ActionError, ReplyRefused) as error:
+    except (actions.ActionError, ports.ReplyRefused) as error:
         return _composer_response(request, conversation, form=form, error=str(error))
     if not request.htmx:
         return redirect("inbox:conversation", conversation_id=conversation.pk)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from inbox import events
+from inbox import changes
 from inbox.models import (
     Conversation,
     ConversationEvent,
@@ -97,8 +97,9 @@ def build_timeline(*, conversation: Conversation) -> list[Entry]:
 
 
 def evaluate_conversation(
-    *, conversation_id: int, now: datetime, push: bool = True, policies: list[SlaPolicy] | None = None
+    *, conversation_id: int, now: datetime, announce: bool = True, policies: list[SlaPolicy] | None = None
 ) -> Evaluation | None:
+    """Score one conversation now; announce=False when the caller pushes the change itself."""
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(no_key=True, of=("self",))
@@ -108,11 +109,11 @@ def evaluate_conversation(
         )
         if conversation is None:
             return None  # deleted after the task was queued: nothing to score
-        return _evaluate_locked(conversation, now=now, policies=policies, push=push)
+        return _evaluate_locked(conversation, now=now, policies=policies, announce=announce)
 
 
 def _evaluate_locked(
-    conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, push: bool = True
+    conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, announce: bool = True
 ) -> Evaluation | None:
     policy = match_policy(conversation=conversation, policies=policies)
     try:
@@ -128,7 +129,7 @@ def _evaluate_locked(
             calendar=to_clock(policy.calendar, today=now.date()),
             now=now,
         )
-    _store(conversation, clock_row, policy, evaluation, now=now, push=push)
+    _store(conversation, clock_row, policy, evaluation, now=now, announce=announce)
     return evaluation
 
 
@@ -139,7 +140,7 @@ def _store(
     evaluation: Evaluation | None,
     *,
     now: datetime,
-    push: bool,
+    announce: bool,
 ) -> None:
     running = {r.metric: r for r in evaluation.running} if evaluation else {}
     clock_row.policy = policy
@@ -175,8 +176,8 @@ def _store(
         )
     if evaluation is not None:
         _record_outcomes(conversation, policy, evaluation, now=now)
-    if changed and push:
-        events.push_conversation_changed(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
+    if changed and announce:
+        changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
 
 
 def _record_outcomes(conversation: Conversation, policy: SlaPolicy | None, evaluation: Evaluation, *, now: datetime) -> None:
@@ -275,25 +276,17 @@ def _detect_batch(now: datetime) -> int:
             return total
 
 
-def rescore_open(*, now: datetime | None = None) -> int:
-    """After a policy, calendar or channel-team edit: rescore every open or pending conversation."""
+def rescore(*, include_resolved: bool = False, now: datetime | None = None) -> int:
+    """Rescore every open or pending conversation (after a policy, calendar or team edit), or every
+    conversation with include_resolved (their outcomes feed the dashboards: the demo's history)."""
     now = now or timezone.now()
-    ids = Conversation.objects.exclude(status=ConversationStatus.RESOLVED).values_list("pk", flat=True)
+    conversations = Conversation.objects.all()
+    if not include_resolved:
+        conversations = conversations.exclude(status=ConversationStatus.RESOLVED)
     policies = list(SlaPolicy.objects.select_related("calendar"))
     count = 0
-    for conversation_id in ids.iterator(chunk_size=500):
+    for conversation_id in conversations.values_list("pk", flat=True).iterator(chunk_size=500):
         evaluate_conversation(conversation_id=conversation_id, now=now, policies=policies)
         count += 1
-    logger.info("rescored open conversations", extra={"count": count})
-    return count
-
-
-def score_all(*, now: datetime | None = None) -> int:
-    """Score every conversation, resolved ones too (their outcomes feed the dashboards)."""
-    now = now or timezone.now()
-    policies = list(SlaPolicy.objects.select_related("calendar"))
-    count = 0
-    for conversation_id in Conversation.objects.values_list("pk", flat=True).iterator(chunk_size=500):
-        evaluate_conversation(conversation_id=conversation_id, now=now, policies=policies)
-        count += 1
+    logger.info("rescored conversations", extra={"count": count, "include_resolved": include_resolved})
     return count

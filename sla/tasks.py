@@ -1,16 +1,19 @@
+"""Celery entry points of the SLA engine: thin wrappers, the work is in sla.scoring."""
+
+from datetime import timedelta
+
 from celery import shared_task
 from django.db import OperationalError
+from django.db.models import F, Q
 from django.utils import timezone
 
+from inbox import followups
+from inbox.models import Conversation
 from sla import scoring
 
 # Each beat tick (every second) watches for most of a second, so flags land within milliseconds.
 DETECT_BUDGET_SECONDS = 0.9
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def evaluate_conversation_sla(conversation_id: int) -> None:
-    scoring.evaluate_conversation(conversation_id=conversation_id, now=timezone.now())
+SWEEP_WINDOW = timedelta(minutes=15)
 
 
 @shared_task(ignore_result=True, expires=5)
@@ -20,14 +23,20 @@ def detect_due_flags() -> int:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def rescore_open_conversations() -> int:
-    return scoring.rescore_open()
+    return scoring.rescore()
 
 
-@shared_task(ignore_result=True)
-def probe_timer(expected_at: float, key: str) -> None:
-    """Records how late a Celery ETA task ran: the scheduler baseline bench/sla.py compares against."""
-    import time
-
-    from inbox.changes import _redis
-
-    _redis().rpush(key, f"{time.time() - expected_at:.6f}")
+@shared_task
+def sweep_unscored() -> int:
+    """Rescore conversations changed recently but not scored since (a lost hand-off, a dead worker)."""
+    since = timezone.now() - SWEEP_WINDOW
+    stale = (
+        Conversation.objects.filter(updated_at__gte=since)
+        .filter(Q(sla_clock__isnull=True) | Q(sla_clock__evaluated_at__lt=F("updated_at")))
+        .values_list("pk", "team_id")[:1000]
+    )
+    count = 0
+    for conversation_id, team_id in stale:
+        followups.handle(conversation_id, team_id, "sweep")
+        count += 1
+    return count

@@ -9,8 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from channels_app.base import AuthorIdentity, InboundMessage
-from channels_app.models import Channel, ChannelKind
+from inbox.inbound import AuthorIdentity, InboundMessage
+from inbox.models import Channel, ChannelKind
 
 _seq = itertools.count(1)
 

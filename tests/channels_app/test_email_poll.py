@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from channels_app.email import EmailConnector, IdleListener
-from channels_app.models import Channel, ChannelKind, QuarantinedMail
-from inbox.models import Conversation, Identity, Message, StoredAttachment
+from channels_app.models import QuarantinedMail
+from inbox.models import Channel, ChannelKind, Conversation, Identity, Message, StoredAttachment
 from tests.channels_app.mailserver import dovecot, mailbox  # noqa: F401 - pytest fixtures
 from tests.factories import make_channel
 

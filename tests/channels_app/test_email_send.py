@@ -9,10 +9,9 @@ import pytest
 from channels_app.base import TransientSendError
 from channels_app.delivery import deliver_message
 from channels_app.email import EmailConnector
-from channels_app.models import Channel, ChannelKind
-from channels_app.replies import reply_limits
+from inbox import ports
 from inbox.actions import send_reply
-from inbox.models import Conversation, DeliveryState, Message
+from inbox.models import Channel, ChannelKind, Conversation, DeliveryState, Message
 from tests.channels_app.mailserver import free_port, smtp_server  # noqa: F401 - pytest fixture
 from tests.factories import make_channel, make_team, make_user
 
@@ -165,7 +164,7 @@ def test_the_composer_shows_the_subject_the_reply_will_have(customer_mail):
     # given
     conversation, _ = customer_mail
     # when
-    limits = reply_limits(conversation=conversation)
+    limits = ports.channels().reply_limits(conversation)
     # then
     assert limits["subject"] == f"Re: Where is my order #4711? [#{conversation.pk}]"
     assert "anna.berg@example.org" in limits["note"]

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from channels_app.email import EmailConnector
-from channels_app.models import Channel, ChannelKind
 from inbox.actions import send_reply
-from inbox.models import Conversation, DeliveryState, Message
+from inbox.models import Channel, ChannelKind, Conversation, DeliveryState, Message
 from tests.channels_app.mailserver import dovecot, mailbox, smtp_server  # noqa: F401 - pytest fixtures
 from tests.factories import make_channel, make_team, make_user
 

@@ -9,9 +9,8 @@ import pytest
 from channels_app.base import ChannelAuthError
 from channels_app.email import EmailConnector
 from channels_app.email_admin import check_connection
-from channels_app.models import ChannelKind
 from inbox.actions import send_reply
-from inbox.models import Conversation, Message
+from inbox.models import ChannelKind, Conversation, Message
 from tests.channels_app.mailserver import dovecot, mailbox, smtp_tls_server  # noqa: F401 - pytest fixtures
 from tests.factories import make_channel, make_team, make_user
 

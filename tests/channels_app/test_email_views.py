@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from channels_app.email import EmailConnector
-from channels_app.models import Channel, ChannelKind, QuarantinedMail
-from inbox.models import Message, StoredAttachment
+from channels_app.models import QuarantinedMail
+from inbox.models import Channel, ChannelKind, Message, StoredAttachment
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ import pytest
 import responses
 from django.conf import settings
 
-from channels_app.models import Channel, ChannelKind, WebhookEvent
-from inbox.models import Conversation, Customer, DeliveryState, Identity, Message
+from channels_app.models import WebhookEvent
+from inbox.models import Channel, ChannelKind, Conversation, Customer, DeliveryState, Identity, Message
 from tests.factories import make_channel, make_team
 
 PAGE_ID = "448242228374517"

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Role
-from channels_app.models import Channel, ChannelStatus
+from inbox.models import Channel, ChannelStatus
 from tests.channels_app.test_facebook import APP_SECRET, GRAPH, PAGE_ID, channel, graph, load  # noqa: F401
 from tests.factories import make_team, make_user
 

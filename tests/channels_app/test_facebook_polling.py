@@ -10,9 +10,8 @@ import pytest
 from django.utils import timezone
 
 from channels_app.facebook import FacebookConnector
-from channels_app.models import Channel, ChannelStatus
 from channels_app.tasks import poll_channel
-from inbox.models import Conversation, Message
+from inbox.models import Channel, ChannelStatus, Conversation, Message
 from tests.channels_app.test_facebook import (  # noqa: F401  (fixtures)
     COMMENT_ID,
     GRAPH,

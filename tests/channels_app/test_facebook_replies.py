@@ -15,11 +15,10 @@ import time_machine
 from django.test import TestCase
 
 from channels_app import delivery
-from channels_app.base import ReplyRefused
-from channels_app.models import Channel, ChannelStatus
-from channels_app.replies import reply_limits
+from inbox import ports
 from inbox.actions import send_reply
-from inbox.models import Conversation, DeliveryState, Identity, Message
+from inbox.models import Channel, ChannelStatus, Conversation, DeliveryState, Identity, Message
+from inbox.ports import ReplyRefused
 from tests.channels_app.test_facebook import (  # noqa: F401  (fixtures)
     COMMENT_AT,
     COMMENT_ID,
@@ -77,7 +76,7 @@ def send_api_body(call: Any) -> dict[str, Any]:
 
 def limits_at(conversation: Conversation, at: datetime) -> dict[str, Any]:
     with time_machine.travel(at, tick=False):
-        return reply_limits(conversation=Conversation.objects.get(pk=conversation.pk))
+        return ports.channels().reply_limits(Conversation.objects.get(pk=conversation.pk))
 
 
 # --- public and private replies to comments ---------------------------------------------------------

@@ -14,13 +14,12 @@ import time_machine
 from responses import matchers
 
 from channels_app import delivery
-from channels_app.base import ReplyRefused
-from channels_app.models import ChannelKind, ChannelStatus
-from channels_app.replies import check_reply
 from channels_app.tasks import poll_channel
 from channels_app.x import XConnector, handle_webhook_payload, weighted_length
+from inbox import ports
 from inbox.actions import send_reply
-from inbox.models import Conversation, DeliveryState, Identity, Message
+from inbox.models import ChannelKind, ChannelStatus, Conversation, DeliveryState, Identity, Message
+from inbox.ports import ReplyRefused
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db
@@ -463,7 +462,7 @@ def test_a_public_reply_over_280_weighted_characters_is_refused_before_queueing(
     text = "謝" * 141  # CJK characters weigh 2: 282
     # when
     with pytest.raises(ReplyRefused) as refused:
-        check_reply(conversation=conversation, text=text, visibility="public", options={})
+        ports.channels().check_reply(conversation, text=text, visibility="public", options={})
     # then
     assert "this one has 282" in str(refused.value)
     assert not Message.objects.filter(direction="out").exists()
@@ -474,7 +473,7 @@ def test_a_reply_of_280_characters_with_links_is_accepted(x_api, frozen):
     channel, conversation, agent = stored_mention_thread(x_api)
     text = "https://example.com/" + "x" * 200 + " " + "b" * 256  # 23 + 1 + 256
     # when
-    check_reply(conversation=conversation, text=text, visibility="public", options={})
+    ports.channels().check_reply(conversation, text=text, visibility="public", options={})
     # then
     assert weighted_length(text) == 280
 
@@ -484,7 +483,7 @@ def test_a_too_long_public_note_with_a_private_reply_is_refused(x_api, frozen):
     channel, conversation, agent = stored_mention_thread(x_api)
     # when
     with pytest.raises(ReplyRefused) as refused:
-        check_reply(conversation=conversation, text="Details by DM", visibility="private", options={"public_note": "n" * 281})
+        ports.channels().check_reply(conversation, text="Details by DM", visibility="private", options={"public_note": "n" * 281})
     # then
     assert str(refused.value).startswith("The public note")
 
@@ -498,9 +497,9 @@ def test_a_dm_conversation_cannot_be_answered_in_public(x_api, frozen):
     conversation = Conversation.objects.get(channel=channel)
     # when
     with pytest.raises(ReplyRefused):
-        check_reply(conversation=conversation, text="hello", visibility="public", options={})
+        ports.channels().check_reply(conversation, text="hello", visibility="public", options={})
     # then
-    assert XConnector.reply_limits(conversation)["max_chars"] == 10_000
+    assert XConnector(conversation.channel).reply_limits(conversation)["max_chars"] == 10_000
 
 
 # --- webhook payloads -----------------------------------------------------------------------------

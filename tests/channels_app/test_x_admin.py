@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 
 from accounts.models import Role
-from channels_app.models import Channel, ChannelKind, ChannelStatus
+from inbox.models import Channel, ChannelKind, ChannelStatus
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,10 @@ import pytest
 import responses
 
 from channels_app import delivery
-from channels_app.models import ChannelKind, WebhookEvent
+from channels_app.models import WebhookEvent
 from channels_app.tasks import poll_channel
 from inbox.actions import send_reply
-from inbox.models import Conversation, Message
+from inbox.models import ChannelKind, Conversation, Message
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db

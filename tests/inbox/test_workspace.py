@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from channels_app.base import Attachment
 from inbox.actions import add_note, assign_conversation, ingest_message, send_reply, set_conversation_status
 from inbox.assignment import assign_waiting
+from inbox.inbound import Attachment
 from inbox.models import CannedResponse, Conversation, ConversationEvent, Customer, Message
 from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 

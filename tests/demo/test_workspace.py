@@ -1,9 +1,8 @@
 import pytest
 
 from accounts.models import User
-from channels_app.models import Channel
-from inbox.demo import seed_demo
-from inbox.models import Conversation, Customer, Message
+from demo.workspace import seed_demo
+from inbox.models import Channel, Conversation, Customer, Message
 
 pytestmark = pytest.mark.django_db
 

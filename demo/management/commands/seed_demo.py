@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from inbox.demo import seed_demo
+from demo.workspace import seed_demo
 
 
 class Command(BaseCommand):

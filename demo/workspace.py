@@ -14,10 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from channels_app.models import Channel, ChannelKind
-from channels_app.simulated import make_inbound
+from channels_app.simulated import make_inbound, persona_identity
+from demo.sla_settings import seed_sla
 from inbox.actions import ingest_message, preview_of
+from inbox.inbound import InboundMessage
 from inbox.models import (
+    Channel,
+    ChannelKind,
     Conversation,
     ConversationEvent,
     ConversationStatus,
@@ -27,6 +30,7 @@ from inbox.models import (
     Priority,
 )
 from sla.models import SlaEvent
+from sla.scoring import rescore
 
 DEMO_USERS = [
     # username, role, password, teams, supervised teams
@@ -78,19 +82,15 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
             defaults={"team": teams[team], "config": {"flavor": flavor, "rate_per_minute": rate}, "poll_interval_seconds": 5},
         )
         channels.append(channel)
-    from sla.demo import seed_sla
-
     seed_sla()
     seeded = _seed_history(channels=channels, count=history, seed=seed)
     if seeded:
-        from sla.scoring import score_all
-
         # History is written backdated, behind the scorer's back: the scores taken while it was
         # half written are wrong, so drop them and score the finished history once.
         SlaEvent.objects.filter(conversation_id__in=seeded).delete()
         ConversationEvent.objects.filter(conversation_id__in=seeded, kind__startswith="sla_").delete()
         Conversation.objects.filter(pk__in=seeded).update(sla_state="none", sla_rank=1)
-        score_all()
+        rescore(include_resolved=True)
         _seed_deadlines_due_soon(channel=channels[0])
     return logins
 
@@ -102,9 +102,6 @@ DUE_SOON_MINUTES = (24.0, 21.0, 27.5, 29.0)
 
 
 def _seed_deadlines_due_soon(*, channel: Channel) -> None:
-    from channels_app.base import InboundMessage
-    from channels_app.simulated import persona_identity
-
     now = timezone.now()
     for index, minutes in enumerate(DUE_SOON_MINUTES):
         ingest_message(

@@ -1,0 +1,94 @@
+"""X's webhook request: the CRC challenge (GET) and signed event deliveries (POST).
+
+The URL shown to admins is /webhooks/x?channel=<id>; without ?channel= the single active X channel
+is used. Both the CRC response and the body signature are HMAC-SHA256 with the channel's consumer
+(API key) secret, base64-encoded and prefixed "sha256=". Verified bodies are stored and processed in
+Celery (channels_app.webhooks).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any, ClassVar
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from channels_app.base import WebhookRejected
+from channels_app.x import channel_for_user, routed_user_id
+from inbox.models import Channel, ChannelKind, ChannelStatus
+
+SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+
+
+def sign(secret: str, message: bytes) -> str:
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode()
+
+
+def _channel(request: HttpRequest) -> Channel:
+    live = Channel.objects.filter(kind=ChannelKind.X).exclude(status=ChannelStatus.DISABLED)
+    wanted = request.GET.get("channel")
+    if wanted is not None:
+        if not wanted.isdigit():
+            raise WebhookRejected("bad channel parameter", 404)
+        channel = live.filter(pk=int(wanted)).first()
+        if channel is None:
+            raise WebhookRejected("unknown channel", 404)
+        return channel
+    candidates = list(live.filter(status=ChannelStatus.ACTIVE)[:2])
+    if len(candidates) != 1:
+        raise WebhookRejected("channel parameter required", 404)
+    return candidates[0]
+
+
+class XWebhookRequest:
+    source: ClassVar[str] = "x"
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self._payload: dict[str, Any] | None = None
+
+    def _secret(self) -> tuple[Channel, str]:
+        channel = _channel(self.request)
+        secret = str(channel.credentials.get("consumer_secret") or "")
+        if not secret:
+            raise WebhookRejected("channel has no consumer secret", 404)
+        return channel, secret
+
+    def challenge(self) -> HttpResponse:
+        _, secret = self._secret()
+        crc_token = self.request.GET.get("crc_token", "")
+        if not crc_token:
+            raise WebhookRejected("missing crc_token", 400)
+        return JsonResponse({"response_token": sign(secret, crc_token.encode())})
+
+    def validate(self) -> None:
+        channel, secret = self._secret()
+        signature = self.request.headers.get(SIGNATURE_HEADER, "")
+        if not signature:
+            raise WebhookRejected("missing signature", 403)
+        if not hmac.compare_digest(signature.encode(), sign(secret, self.request.body).encode()):
+            raise WebhookRejected("bad signature", 403)
+        try:
+            payload = json.loads(self.request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise WebhookRejected("malformed JSON", 400) from None
+        if not isinstance(payload, dict):
+            raise WebhookRejected("malformed JSON", 400)
+        # Several channels may share one X app (one webhook); a body signed with this channel's app
+        # secret must not speak for an account connected through another app.
+        target = channel_for_user(routed_user_id(payload))
+        if target is not None and target.pk != channel.pk and target.credentials.get("consumer_secret") != secret:
+            raise WebhookRejected("signed for another app", 403)
+        self._payload = payload
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        assert self._payload is not None, "validate() first"
+        return self._payload
+
+    def acknowledge(self) -> HttpResponse:
+        return HttpResponse(status=200)

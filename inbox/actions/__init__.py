@@ -1,0 +1,79 @@
+"""Every write goes through these functions: each records what happened and announces the change.
+
+Views, tasks, consumers and connectors parse their input and call one of these; none of them
+writes an inbox row itself. The modules, by what they write:
+
+- ingest: an inbound message, exactly once, in its conversation
+- customers: identities, linking, merging, notes
+- conversations: notes, assignment, status, priority
+- replies: an agent's reply queued, then sent, failed, bounced, delivered or read
+- messages: a platform's edit, removal or hiding of a message; files kept for it
+- channels: channel settings, health, polling cursors, a move to another team
+- canned: saved replies
+"""
+
+from inbox.actions.canned import create_canned_response, delete_canned_response
+from inbox.actions.channels import (
+    activate_channel,
+    disable_channel,
+    flag_channel,
+    save_channel,
+    save_channel_cursor,
+    update_channel_cursor,
+)
+from inbox.actions.common import ActionError, IngestError, preview_of, record_event
+from inbox.actions.conversations import add_note, assign_conversation, set_conversation_priority, set_conversation_status
+from inbox.actions.customers import link_identities, merge_customers, resolve_identity, update_customer_notes
+from inbox.actions.ingest import IngestResult, ingest_message
+from inbox.actions.messages import attach_files, record_message_edited, record_message_visibility, store_attachment
+from inbox.actions.replies import (
+    claim_reply,
+    fail_stuck_replies,
+    record_bounce,
+    record_delivery_receipts,
+    record_reply_failed,
+    record_reply_sent,
+    record_send_details,
+    requeue_reply,
+    retry_delivery,
+    send_reply,
+)
+
+__all__ = [
+    "ActionError",
+    "IngestError",
+    "IngestResult",
+    "activate_channel",
+    "add_note",
+    "assign_conversation",
+    "attach_files",
+    "claim_reply",
+    "create_canned_response",
+    "delete_canned_response",
+    "disable_channel",
+    "fail_stuck_replies",
+    "flag_channel",
+    "ingest_message",
+    "link_identities",
+    "merge_customers",
+    "preview_of",
+    "record_bounce",
+    "record_delivery_receipts",
+    "record_event",
+    "record_message_edited",
+    "record_message_visibility",
+    "record_reply_failed",
+    "record_reply_sent",
+    "record_send_details",
+    "requeue_reply",
+    "resolve_identity",
+    "retry_delivery",
+    "save_channel",
+    "save_channel_cursor",
+    "send_reply",
+    "set_conversation_priority",
+    "set_conversation_status",
+    "store_attachment",
+    "update_channel_cursor",
+    "update_customer_notes",
+]

@@ -1,0 +1,102 @@
+"""Writes to customers and their platform identities: first sight, linking, merging, notes."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from inbox import changes
+from inbox.actions.common import ActionError, record_event
+from inbox.inbound import AuthorIdentity
+from inbox.models import Conversation, Customer, Identity
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_identity(*, author: AuthorIdentity) -> Identity:
+    """The identity for a platform account, creating it and its customer on first sight."""
+    identity = Identity.objects.filter(kind=author.kind, external_id=author.external_id).first()
+    if identity is not None:
+        changed = refresh_identity(identity, author)
+        if changed:
+            identity.save(update_fields=changed)
+        return identity
+    customer = None
+    for kind, external_id in author.same_person_as:
+        other = Identity.objects.filter(kind=kind, external_id=external_id).select_related("customer").first()
+        if other is not None:
+            customer = other.customer
+            break
+    try:
+        with transaction.atomic():
+            if customer is None:
+                customer = Customer.objects.create(name=author.display_name or author.handle)
+            return Identity.objects.create(
+                kind=author.kind,
+                external_id=author.external_id,
+                customer=customer,
+                handle=author.handle,
+                display_name=author.display_name,
+                profile_url=author.profile_url,
+                avatar_url=author.avatar_url,
+                follower_count=author.follower_count,
+            )
+    except IntegrityError:
+        # Another ingest created this identity a moment ago; use theirs.
+        return Identity.objects.get(kind=author.kind, external_id=author.external_id)
+
+
+def refresh_identity(identity: Identity, author: AuthorIdentity) -> list[str]:
+    """Copy what the platform now says about the account; returns the fields to save."""
+    changed = []
+    for name in ("handle", "display_name", "profile_url", "avatar_url", "follower_count"):
+        value = getattr(author, name)
+        if value not in ("", None) and getattr(identity, name) != value:
+            setattr(identity, name, value)
+            changed.append(name)
+    return changed
+
+
+def link_identities(*, identity: Identity, same_as: Identity, actor: User | None = None) -> None:
+    """Two accounts are one person: move the identity (and its conversations) to that customer."""
+    if identity.customer_id == same_as.customer_id:
+        return
+    merge_customers(source=identity.customer, target=same_as.customer, actor=actor)
+
+
+def merge_customers(*, source: Customer, target: Customer, actor: User | None) -> Customer:
+    """Move source's identities and conversations to target; source stays as a pointer."""
+    if source.pk == target.pk:
+        raise ActionError("A customer cannot be merged into itself.")
+    with transaction.atomic():
+        identities = list(source.identities.values_list("handle", flat=True))
+        source.identities.update(customer=target)
+        moved = list(Conversation.objects.filter(customer=source))
+        Conversation.objects.filter(customer=source).update(customer=target)
+        source.merged_into = target
+        source.save(update_fields=["merged_into"])
+        if source.notes:
+            target.notes = "\n\n".join(filter(None, [target.notes, source.notes]))
+            target.save(update_fields=["notes"])
+        for conversation in moved:
+            record_event(
+                conversation=conversation,
+                kind="merged",
+                actor=actor,
+                data={"from_customer": source.pk, "into_customer": target.pk, "identities": identities},
+            )
+            changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="merged")
+    return target
+
+
+def update_customer_notes(*, customer: Customer, notes: str, actor: User | None) -> Customer:
+    """Agents keep free-text notes on a customer (shown on every channel's conversation)."""
+    notes = notes.strip()
+    if customer.notes == notes:
+        return customer
+    customer.notes = notes
+    customer.save(update_fields=["notes"])
+    logger.info("customer notes updated", extra={"customer_id": customer.pk, "actor_id": actor.pk if actor else None})
+    return customer

@@ -1,0 +1,62 @@
+"""What follows a committed change, in the worker: rescore, push, auto-assign (see inbox.changes)."""
+
+from __future__ import annotations
+
+import json
+
+from inbox import assignment, events, ports
+from inbox.changes import REASONS, redis_client, redis_keys
+
+DRAIN_BATCH = 500
+
+
+def handle(conversation_id: int, team_id: int, reason: str) -> None:
+    """Everything that follows a committed change, in the worker, off the request and ingest path."""
+    follow = REASONS[reason]
+    if follow.rescore:
+        ports.rescore(conversation_id)
+    events.push_now(conversation_id=conversation_id, team_id=team_id, reason=reason)
+    if follow.assign:
+        assignment.assign_waiting(team_id=team_id)
+
+
+def drain() -> int:
+    """Process announced changes until the list is empty; returns how many were handled."""
+    queue, flag = redis_keys()
+    client = redis_client()
+    handled = 0
+    while True:
+        items = client.lpop(queue, DRAIN_BATCH) or []
+        if not items:
+            client.delete(flag)
+            # A change announced between the empty read and the delete saw the flag still set and
+            # scheduled nothing: look once more after clearing it.
+            if not client.llen(queue) or not client.set(flag, "1", nx=True, ex=30):
+                return handled
+            continue
+        try:
+            for conversation_id, (team_id, reason) in _coalesce(items).items():
+                handle(conversation_id, team_id, reason)
+                handled += 1
+        except Exception:
+            # Let the next announcement schedule a new drain at once; the sweep covers this batch.
+            client.delete(flag)
+            raise
+        client.expire(flag, 30)
+
+
+def _coalesce(items: list[bytes]) -> dict[int, tuple[int, str]]:
+    """Several changes of one conversation in a batch need one pass: keep the one that does most."""
+    latest: dict[int, tuple[int, str]] = {}
+    for raw in items:
+        conversation_id, team_id, reason = json.loads(raw)
+        previous = latest.get(conversation_id)
+        if previous is not None and _weight(previous[1]) > _weight(reason):
+            reason = previous[1]
+        latest[conversation_id] = (team_id, reason)
+    return latest
+
+
+def _weight(reason: str) -> int:
+    follow = REASONS[reason]
+    return 2 * follow.rescore + follow.assign
