@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages as flash
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from inbox import actions
 from inbox.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -115,20 +115,8 @@ def edit_channel(request: HttpRequest, channel_id: int, admin: ChannelAdmin) -> 
         team_before = channel.team_id
         admin.save(channel, form)
         if channel.team_id != team_before:
-            move_channel_conversations(channel=channel)
+            actions.move_channel_conversations(channel=channel, from_team_id=team_before)
         admin.log(admin.edited_log, request, channel)
         flash.success(request, admin.edited_message)
         return redirect(admin.edit_url_name, channel_id=channel.pk)
     return admin.render_form(request, form, channel)
-
-
-def move_channel_conversations(*, channel: Channel) -> int:
-    """A channel given to another team takes its conversations along, rescored for that team."""
-    from inbox.models import Conversation
-    from sla.tasks import rescore_open_conversations
-
-    with transaction.atomic():
-        moved = Conversation.objects.filter(channel=channel).update(team_id=channel.team_id)
-        transaction.on_commit(lambda: rescore_open_conversations.delay())
-    logger.info("channel moved team", extra={"channel_id": channel.pk, "team_id": channel.team_id, "conversations": moved})
-    return moved

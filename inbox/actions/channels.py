@@ -22,11 +22,12 @@ def save_channel(*, channel: Channel) -> Channel:
     with transaction.atomic():
         channel.save()
         if team_before is not None and team_before != channel.team_id:
-            _move_conversations(channel=channel, from_team_id=team_before)
+            move_channel_conversations(channel=channel, from_team_id=team_before)
     return channel
 
 
-def _move_conversations(*, channel: Channel, from_team_id: int) -> None:
+def move_channel_conversations(*, channel: Channel, from_team_id: int) -> int:
+    """A channel given to another team takes its conversations along, rescored for that team."""
     moved = Conversation.objects.filter(channel=channel).update(team_id=channel.team_id)
     for conversation in Conversation.objects.filter(channel=channel).exclude(status=ConversationStatus.RESOLVED).only("pk"):
         record_event(
@@ -34,6 +35,7 @@ def _move_conversations(*, channel: Channel, from_team_id: int) -> None:
         )
         changes.announce(conversation_id=conversation.pk, team_id=channel.team_id, reason="channel_moved")
     logger.info("channel moved team", extra={"channel_id": channel.pk, "team_id": channel.team_id, "conversations": moved})
+    return moved
 
 
 def flag_channel(*, channel: Channel, reason: str) -> None:
