@@ -8,7 +8,7 @@ COPY . .
 RUN mkdir -p .frontend static/vendor \
     && npm install --silent --no-audit --no-fund --prefix .frontend htmx.org@2.0.11 \
     && cp .frontend/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js \
-    && SECRET_KEY=build python manage.py collectstatic --noinput
+    && PARLEY_DEV=true python manage.py collectstatic --noinput
 RUN useradd --create-home parley && chown -R parley /app
 USER parley
 EXPOSE 8000

@@ -20,6 +20,7 @@ def setup_django(*, database: str, run_id: str) -> None:
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     os.environ["PARLEY_RUN_ID"] = run_id
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("PARLEY_DEV", "true")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

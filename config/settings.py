@@ -1,20 +1,36 @@
 """Parley settings: everything that differs between machines comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-only-key-change-me")
+# `./parley demo` and the tests run in development mode: the keys below, which are public in this
+# repository, and cookies over plain HTTP. Anything else is production, which must bring its own
+# keys and refuses to start with these.
+PARLEY_DEV = env.bool("PARLEY_DEV", default=False)
+DEV_SECRET_KEY = "insecure-dev-only-key-change-me"  # noqa: S105 - public on purpose, refused in production
+DEV_FERNET_KEY = "dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE="
+
+SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY if PARLEY_DEV else "")
+# Fernet keys for channel secrets; the first encrypts, all decrypt, so keys can be rotated.
+PARLEY_SECRET_KEYS = env.list("PARLEY_SECRET_KEYS", default=[DEV_FERNET_KEY] if PARLEY_DEV else [])
+if not PARLEY_DEV:
+    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured("Set SECRET_KEY (a long random string): the repository's key is for development only.")
+    if not PARLEY_SECRET_KEYS or DEV_FERNET_KEY in PARLEY_SECRET_KEYS:
+        raise ImproperlyConfigured(
+            "Set PARLEY_SECRET_KEYS (Fernet keys, see README): the repository's key is for development only."
+        )
+
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-
-# Fernet keys for channel secrets; the first encrypts, all decrypt, so keys can be rotated.
-PARLEY_SECRET_KEYS = env.list("PARLEY_SECRET_KEYS", default=["dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE="])
 
 INSTALLED_APPS = [
     "daphne",
@@ -27,6 +43,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "csp",
+    "axes",
     "accounts",
     "inbox",
     "channels_app",
@@ -45,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,6 +172,36 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Transport security: on by default in production, which runs behind TLS; each can be set from the
+# environment (README, Production). Off in development, which serves plain HTTP on 127.0.0.1.
+_secure = not PARLEY_DEV
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the containers' own health checks speak plain HTTP
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _secure else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_secure)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_secure)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_secure)
+# Behind a TLS-terminating proxy: the header it sets for HTTPS requests, e.g.
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Set it only when the proxy always sets or
+# strips that header, or a client could claim HTTPS.
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1]) if len(_proxy_header) == 2 else None
+
+# Login throttling (django-axes): after PARLEY_LOGIN_FAILURE_LIMIT wrong passwords for one username,
+# or from one address, logins from it are refused for PARLEY_LOGIN_COOLOFF_MINUTES; an admin can
+# unlock sooner at /settings/security/lockouts/.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("PARLEY_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("PARLEY_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# The number of reverse proxies in front of daphne, so the client's address is read from X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("PARLEY_PROXY_COUNT", default=0) or None
+
 # Customer content is hostile: no inline scripts, no remote images unless asked for per message.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -160,7 +209,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        "connect-src": ["'self'"],  # CSP 3: 'self' covers ws/wss to this origin
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'none'"],

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -16,3 +19,71 @@ def test_the_compose_file_names_the_production_services_with_health_checks():
     assert all("healthcheck" in services[name] for name in services)
     assert "daphne" in " ".join(services["web"]["command"])
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"PARLEY_DEV", "SECRET_KEY", "PARLEY_SECRET_KEYS"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION_KEYS = {
+    "SECRET_KEY": "k7Qx-" + "9fT2vLr8pZ3mN6bW1cY4hJ0sD5gK" * 2,
+    "PARLEY_SECRET_KEYS": "cGFybGV5LXRlc3QtcHJvZHVjdGlvbi1rZXktMzJieXQ=",
+    "ALLOWED_HOSTS": "parley.example.com",
+}
+
+
+def test_production_refuses_to_start_with_the_repositorys_keys():
+    # when
+    no_keys = _manage("check")
+    repo_key = _manage("check", SECRET_KEY="insecure-dev-only-key-change-me", PARLEY_SECRET_KEYS=PRODUCTION_KEYS["PARLEY_SECRET_KEYS"])
+    # then
+    assert no_keys.returncode != 0 and "Set SECRET_KEY" in no_keys.stderr
+    assert repo_key.returncode != 0 and "development only" in repo_key.stderr
+
+
+def test_the_deploy_check_is_clean_in_the_production_shape():
+    # when
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_KEYS)
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_every_transport_security_setting_comes_from_the_environment():
+    # given
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_PROXY_SSL_HEADER)"
+    )
+    # when
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        **PRODUCTION_KEYS,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="60",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+    )
+    # then
+    assert result.stdout.split() == ["False", "60", "False", "False", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+
+
+def test_websockets_may_connect_only_to_our_own_origin(client):
+    # when
+    policy = client.get("/login/")["Content-Security-Policy"]
+    # then
+    connect = next(d for d in policy.split(";") if d.strip().startswith("connect-src"))
+    assert connect.split() == ["connect-src", "'self'"]
