@@ -47,7 +47,7 @@ def run(n: int, seed: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from channels_app.simulated import make_inbound
+    from channels_app.simulated.payloads import make_inbound
     from demo.workspace import seed_demo
     from inbox.actions import ingest_message
     from inbox.models import Message

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from channels_app.simulated import make_inbound, persona_identity
+from channels_app.simulated.payloads import make_inbound, persona_identity
 from demo.sla_settings import seed_sla
 from inbox.actions import ingest_message, preview_of
 from inbox.inbound import InboundMessage

@@ -68,7 +68,8 @@ def save_channel_cursor(*, channel: Channel, cursor: dict[str, Any], next_poll_a
     if next_poll_at is not None:
         updates["next_poll_at"] = next_poll_at
     Channel.objects.filter(pk=channel.pk).update(**updates)
-    channel.cursor = cursor
+    for name, value in updates.items():
+        setattr(channel, name, value)
 
 
 def update_channel_cursor(*, channel: Channel, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:

@@ -4,111 +4,34 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 import responses
-import time_machine
-from responses import matchers
 
 from channels_app import delivery
 from channels_app.tasks import poll_channel
-from channels_app.x import XConnector, handle_webhook_payload, weighted_length
+from channels_app.x.connector import XConnector, weighted_length
 from inbox import ports
-from inbox.actions import send_reply
-from inbox.models import ChannelKind, ChannelStatus, Conversation, DeliveryState, Identity, Message
+from inbox.models import ChannelStatus, Conversation, DeliveryState, Identity, Message
 from inbox.ports import ReplyRefused
-from tests.factories import make_channel, make_team, make_user
+from tests.channels_app.x.replay import (
+    API,
+    BRAND_ID,
+    DM_EVENTS_URL,
+    MENTIONS_URL,
+    NOW,
+    budget_headers,
+    fixture,
+    make_x_channel,
+    query,
+    queue_reply,
+    register_three_mention_pages,
+    stored_mention_thread,
+    without_param,
+)
 
 pytestmark = pytest.mark.django_db
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x"
-API = "https://api.twitter.com/2"
-BRAND_ID = "2244994945"
-MENTIONS_URL = f"{API}/users/{BRAND_ID}/mentions"
-DM_EVENTS_URL = f"{API}/dm_events"
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-CREDENTIALS = {
-    "consumer_key": "ck-never-logged-1",
-    "consumer_secret": "cs-never-logged-2",
-    "access_token": "at-never-logged-3",
-    "access_token_secret": "ats-never-logged-4",
-    "bearer_token": "bt-never-logged-5",
-}
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
-
-
-def budget_headers(limit: int = 300, remaining: int = 299, reset_in: int = 900) -> dict[str, str]:
-    return {
-        "x-rate-limit-limit": str(limit),
-        "x-rate-limit-remaining": str(remaining),
-        "x-rate-limit-reset": str(int(NOW.timestamp()) + reset_in),
-    }
-
-
-def without_param(name: str):
-    def match(request):
-        present = name in parse_qs(urlparse(request.url).query)
-        return (not present, f"{name} was sent" if present else "")
-
-    return match
-
-
-def with_token(token: str):
-    return matchers.query_param_matcher({"pagination_token": token}, strict_match=False)
-
-
-def query(call) -> dict[str, list[str]]:
-    return parse_qs(urlparse(call.request.url).query)
-
-
-@pytest.fixture
-def x_api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def make_x_channel(*, cursor: dict | None = None, poll_dms: bool = False, team=None):
-    channel = make_channel(
-        team=team or make_team(),
-        kind=ChannelKind.X,
-        name="Acme on X",
-        config={"user_id": BRAND_ID, "username": "acme", "poll_dms": poll_dms},
-        credentials=dict(CREDENTIALS),
-    )
-    if cursor is not None:
-        channel.cursor = cursor
-        channel.save(update_fields=["cursor"])
-    return channel
-
-
-def register_three_mention_pages(x_api) -> None:
-    x_api.get(
-        MENTIONS_URL, json=fixture("mentions_page1.json"), headers=budget_headers(), match=[without_param("pagination_token")]
-    )
-    x_api.get(
-        MENTIONS_URL,
-        json=fixture("mentions_page2.json"),
-        headers=budget_headers(remaining=298),
-        match=[with_token("7140dibdnow9c7btw3z2vwioavpvutgzrzm9icis4ndix")],
-    )
-    x_api.get(
-        MENTIONS_URL,
-        json=fixture("mentions_empty.json"),
-        headers=budget_headers(remaining=297),
-        match=[with_token("b26v89c19zqg8o3fpzhk2yy9gzqzhtl3qyrqmc9ikl3d9")],
-    )
 
 
 # --- mentions ---------------------------------------------------------------------------------------
@@ -309,22 +232,6 @@ def test_dm_polling_slows_to_the_budget_x_reports(x_api, frozen):
 # --- sending ---------------------------------------------------------------------------------------
 
 
-def stored_mention_thread(x_api):
-    channel = make_x_channel(cursor={"mentions_since_id": "1860000000000000000"})
-    register_three_mention_pages(x_api)
-    XConnector(channel).poll()
-    x_api.reset()
-    conversation = Conversation.objects.get(thread_key="tweet:1870000000000000001:1234567890")
-    agent = make_user(teams=[channel.team])
-    return channel, conversation, agent
-
-
-def queue_reply(conversation, agent, *, text="@developer Sorry! We are on it.", visibility="public", key="k1", options=None):
-    return send_reply(
-        conversation=conversation, author=agent, text=text, visibility=visibility, idempotency_key=key, options=options
-    )
-
-
 def test_a_public_reply_answers_the_customers_latest_post_and_keeps_xs_id(x_api, frozen):
     # given
     channel, conversation, agent = stored_mention_thread(x_api)
@@ -418,30 +325,42 @@ def test_a_server_error_is_retried_and_the_reply_is_posted_once(x_api, frozen):
     assert reply.delivery_attempts == 2
 
 
-def test_the_webhook_echo_of_a_sent_reply_is_not_a_second_message(x_api, frozen):
+def test_a_private_reply_with_a_public_note_sends_a_dm_and_a_public_reply(x_api, frozen):
     # given
     channel, conversation, agent = stored_mention_thread(x_api)
-    x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
-    reply = queue_reply(conversation, agent)
-    delivery.deliver_message(message_id=reply.pk)
-    echo = {
-        "for_user_id": BRAND_ID,
-        "tweet_create_events": [
-            {
-                "created_at": "Mon Jan 05 12:00:01 +0000 2026",
-                "id_str": "1445880548472328192",
-                "text": "@developer Sorry! We are on it.",
-                "in_reply_to_status_id_str": "1870000000000000005",
-                "in_reply_to_user_id_str": "1234567890",
-                "user": {"id_str": BRAND_ID, "screen_name": "acme", "name": "Acme Support"},
-            }
-        ],
-    }
+    dm = x_api.post(f"{API}/dm_conversations/with/1234567890/messages", status=201, json=fixture("dm_send_201.json"))
+    post = x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
+    queue_reply(
+        conversation,
+        agent,
+        text="Which order is it?",
+        visibility="private",
+        key="k2",
+        options={"public_note": "We have sent you a DM."},
+    )
     # when
-    created = handle_webhook_payload(echo)
+    for message in Message.objects.filter(conversation=conversation, delivery_state=DeliveryState.QUEUED):
+        delivery.deliver_message(message_id=message.pk)
     # then
-    assert created == 0
-    assert conversation.messages.filter(direction="out").count() == 1
+    assert json.loads(dm.calls[0].request.body) == {"text": "Which order is it?"}
+    assert json.loads(post.calls[0].request.body)["text"] == "We have sent you a DM."
+    assert set(conversation.messages.filter(direction="out").values_list("delivery_state", flat=True)) == {DeliveryState.SENT}
+
+
+@pytest.mark.parametrize(
+    ("failure", "state"),
+    [(requests.ConnectionError("connection refused"), "retry"), (requests.ReadTimeout("no answer"), "failed")],
+    ids=["not-sent-so-retried", "maybe-sent-so-never-reposted"],
+)
+def test_network_errors_retry_only_when_the_post_cannot_have_gone_out(x_api, frozen, failure, state):
+    # given
+    channel, conversation, agent = stored_mention_thread(x_api)
+    x_api.post(f"{API}/tweets", body=failure)
+    reply = queue_reply(conversation, agent)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert outcome.state == state
 
 
 # --- composer rules ------------------------------------------------------------------------------
@@ -500,139 +419,3 @@ def test_a_dm_conversation_cannot_be_answered_in_public(x_api, frozen):
         ports.channels().check_reply(conversation, text="hello", visibility="public", options={})
     # then
     assert XConnector(conversation.channel).reply_limits(conversation)["max_chars"] == 10_000
-
-
-# --- webhook payloads -----------------------------------------------------------------------------
-
-
-def test_an_account_activity_mention_starts_a_conversation():
-    # given
-    channel = make_x_channel()
-    # when
-    created = handle_webhook_payload(fixture("aaa_tweet_create.json"))
-    # then
-    conversation = Conversation.objects.get(channel=channel)
-    assert created == 1
-    assert conversation.thread_key == "tweet:1924465506158878979:3001969357"
-    assert (conversation.identity.handle, conversation.identity.follower_count) == ("@furiouscamper", 310)
-
-
-def test_the_brands_own_reply_from_another_tool_is_recorded_as_outbound_in_the_thread():
-    # given
-    channel = make_x_channel()
-    handle_webhook_payload(fixture("aaa_tweet_create.json"))
-    # when
-    created = handle_webhook_payload(fixture("aaa_tweet_create_brand_reply.json"))
-    # then
-    conversation = Conversation.objects.get(channel=channel)
-    assert created == 1
-    assert list(conversation.messages.values_list("direction", flat=True)) == ["in", "out"]
-    assert conversation.waiting_since is None
-
-
-def test_an_account_activity_dm_starts_a_private_conversation_and_typing_is_ignored():
-    # given
-    channel = make_x_channel()
-    # when
-    created = handle_webhook_payload(fixture("aaa_direct_message.json")) + handle_webhook_payload(fixture("aaa_typing.json"))
-    # then
-    conversation = Conversation.objects.get(channel=channel)
-    assert created == 1
-    assert (conversation.thread_key, conversation.visibility) == ("dm:2244994945-3001969357", "private")
-    assert conversation.messages.get().text == "Hello World!"
-
-
-def test_activity_api_mentions_and_dms_become_conversations():
-    # given
-    channel = make_x_channel()
-    # when
-    created = handle_webhook_payload(fixture("xaa_post_mention.json")) + handle_webhook_payload(fixture("xaa_dm_received.json"))
-    # then
-    keys = set(Conversation.objects.filter(channel=channel).values_list("thread_key", flat=True))
-    assert created == 2
-    assert keys == {"tweet:2080765813578191303:2222222222222222222", "dm:2244994945-2222222222222222222"}
-    assert Identity.objects.get(external_id="2222222222222222222").follower_count == 97
-
-
-def test_an_event_for_another_account_is_ignored():
-    # given
-    make_x_channel()
-    payload = fixture("aaa_tweet_create.json") | {"for_user_id": "999"}
-    # when
-    created = handle_webhook_payload(payload)
-    # then
-    assert created == 0
-    assert not Message.objects.exists()
-
-
-@pytest.mark.parametrize("name", ["aaa_revoke.json", "xaa_oauth_revoke.json"])
-def test_revoked_access_disables_the_channel_and_tells_admins(name):
-    # given
-    channel = make_x_channel()
-    # when
-    handle_webhook_payload(fixture(name))
-    # then
-    channel.refresh_from_db()
-    assert channel.status == ChannelStatus.DISABLED
-    assert "revoked" in channel.status_reason
-
-
-def test_a_private_reply_with_a_public_note_sends_a_dm_and_a_public_reply(x_api, frozen):
-    # given
-    channel, conversation, agent = stored_mention_thread(x_api)
-    dm = x_api.post(f"{API}/dm_conversations/with/1234567890/messages", status=201, json=fixture("dm_send_201.json"))
-    post = x_api.post(f"{API}/tweets", status=201, json=fixture("create_tweet_201.json"))
-    queue_reply(
-        conversation,
-        agent,
-        text="Which order is it?",
-        visibility="private",
-        key="k2",
-        options={"public_note": "We have sent you a DM."},
-    )
-    # when
-    for message in Message.objects.filter(conversation=conversation, delivery_state=DeliveryState.QUEUED):
-        delivery.deliver_message(message_id=message.pk)
-    # then
-    assert json.loads(dm.calls[0].request.body) == {"text": "Which order is it?"}
-    assert json.loads(post.calls[0].request.body)["text"] == "We have sent you a DM."
-    assert set(conversation.messages.filter(direction="out").values_list("delivery_state", flat=True)) == {DeliveryState.SENT}
-
-
-def test_an_account_activity_reply_to_an_unknown_post_joins_the_thread_x_names(x_api):
-    # given
-    channel = make_x_channel()
-    payload = fixture("aaa_tweet_create.json")
-    payload["tweet_create_events"][0] |= {"in_reply_to_status_id_str": "1924400000000000000", "in_reply_to_user_id_str": "77"}
-    lookup = x_api.get(
-        f"{API}/tweets/1924465506158878979",
-        json={
-            "data": {
-                "id": "1924465506158878979",
-                "text": "@acme help please, my parcel is lost",
-                "conversation_id": "1924300000000000000",
-                "edit_history_tweet_ids": ["1924465506158878979"],
-            }
-        },
-    )
-    # when
-    handle_webhook_payload(payload)
-    # then
-    assert Conversation.objects.get(channel=channel).thread_key == "tweet:1924300000000000000:3001969357"
-    assert lookup.calls[0].request.headers["Authorization"] == "Bearer bt-never-logged-5"
-
-
-@pytest.mark.parametrize(
-    ("failure", "state"),
-    [(requests.ConnectionError("connection refused"), "retry"), (requests.ReadTimeout("no answer"), "failed")],
-    ids=["not-sent-so-retried", "maybe-sent-so-never-reposted"],
-)
-def test_network_errors_retry_only_when_the_post_cannot_have_gone_out(x_api, frozen, failure, state):
-    # given
-    channel, conversation, agent = stored_mention_thread(x_api)
-    x_api.post(f"{API}/tweets", body=failure)
-    reply = queue_reply(conversation, agent)
-    # when
-    outcome = delivery.deliver_message(message_id=reply.pk)
-    # then
-    assert outcome.state == state

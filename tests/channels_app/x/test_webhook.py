@@ -21,7 +21,7 @@ from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "x"
 BRAND_ID = "2244994945"
 CREDENTIALS = {
     "consumer_key": "ck-never-logged-1",

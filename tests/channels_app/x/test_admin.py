@@ -16,7 +16,7 @@ from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "x"
 SECRETS = {
     "consumer_key": "ck-admin-secret-1",
     "consumer_secret": "cs-admin-secret-2",

@@ -3,7 +3,7 @@
 The URL shown to admins is /webhooks/x?channel=<id>; without ?channel= the single active X channel
 is used. Both the CRC response and the body signature are HMAC-SHA256 with the channel's consumer
 (API key) secret, base64-encoded and prefixed "sha256=". Verified bodies are stored and processed in
-Celery (channels_app.webhooks).
+Celery (channels_app.webhooks, then channels_app.x.events).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from channels_app.base import WebhookRejected
-from channels_app.x import channel_for_user, routed_user_id
+from channels_app.x.events import channel_for_user
+from channels_app.x.payloads import routed_user_id
 from inbox.models import Channel, ChannelKind, ChannelStatus
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"

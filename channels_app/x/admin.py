@@ -9,16 +9,17 @@ from typing import Any
 import requests
 import tweepy
 from django import forms
+from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
-from channels_app.x import fetch_me, platform_reason, public_webhook_url
+from channels_app.x.client import fetch_me, platform_reason
 from inbox import actions
 from inbox.models import Channel, ChannelKind, ChannelStatus
 
@@ -79,8 +80,11 @@ def _save(channel: Channel, form: XChannelForm) -> Channel:
         # New keys are unproven until Connect checks them; until then the channel is not polled.
         channel.status = ChannelStatus.NEEDS_ATTENTION
         channel.status_reason = NOT_CONNECTED
-    channel.save()
-    return channel
+    return actions.save_channel(channel=channel)
+
+
+def public_webhook_url(channel: Channel) -> str:
+    return f"{settings.PARLEY_PUBLIC_URL.rstrip('/')}{reverse('webhooks:x')}?channel={channel.pk}"
 
 
 def _budget_rows(channel: Channel) -> list[dict[str, Any]]:
@@ -149,7 +153,7 @@ def x_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
         "username": str(me.get("username", "")),
         "display_name": str(me.get("name", "")),
     }
-    Channel.objects.filter(pk=channel.pk).update(config=config, status=ChannelStatus.ACTIVE, status_reason="")
+    actions.activate_channel(channel=channel, config=config)
     logger.info("x channel connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
     flash.success(request, f"Connected as @{config['username']}. Register the webhook URL shown below with X.")
     return redirect("channel_settings:x_edit", channel_id=channel.pk)
