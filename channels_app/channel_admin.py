@@ -18,7 +18,6 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from inbox import actions
 from inbox.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -74,7 +73,8 @@ class ChannelAdmin:
     form_class: type[SecretFieldsForm]
     template_name: str
     edit_url_name: str
-    # save(channel, valid form) -> the saved channel; on add the channel is a new, unsaved Channel(kind=kind).
+    # save(channel, valid form) -> the saved channel, stored through inbox.actions.save_channel (which moves
+    # the conversations of a channel given to another team); on add the channel is a new Channel(kind=kind).
     save: Callable[[Channel, Any], Channel]
     initial: Callable[[Channel], dict[str, Any]]
     logger: logging.Logger
@@ -112,10 +112,7 @@ def edit_channel(request: HttpRequest, channel_id: int, admin: ChannelAdmin) -> 
     channel = get_object_or_404(Channel, pk=channel_id, kind=admin.kind)
     form = admin.form_class(request.POST or None, initial=admin.initial(channel), stored_secrets=channel.credentials)
     if request.method == "POST" and form.is_valid():
-        team_before = channel.team_id
         admin.save(channel, form)
-        if channel.team_id != team_before:
-            actions.move_channel_conversations(channel=channel, from_team_id=team_before)
         admin.log(admin.edited_log, request, channel)
         flash.success(request, admin.edited_message)
         return redirect(admin.edit_url_name, channel_id=channel.pk)

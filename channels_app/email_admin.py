@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages as flash
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -24,6 +23,7 @@ from channels_app import email_views
 from channels_app.base import ChannelAuthError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.email import TLS_MODES, EmailConnector, MailServerError
+from inbox import actions
 from inbox.models import Channel, ChannelKind, ChannelStatus
 
 logger = logging.getLogger(__name__)
@@ -95,11 +95,7 @@ def _save(channel: Channel, form: EmailChannelForm) -> Channel:
     channel.poll_interval_seconds = form.cleaned_data["poll_interval_seconds"]
     if channel.pk is None:
         channel.next_poll_at = timezone.now()  # a new mailbox is read on the next beat
-        channel.save(force_insert=True)
-        return channel
-    with transaction.atomic():
-        channel.save(update_fields=["name", "team", "config", "credentials", "poll_interval_seconds"])
-    return channel
+    return actions.save_channel(channel=channel)
 
 
 PAGES = ChannelAdmin(

@@ -76,8 +76,7 @@ def _save(channel: Channel, form: FacebookChannelForm) -> Channel:
     channel.poll_interval_seconds = data["poll_interval_seconds"]
     channel.config = config
     channel.credentials = credentials
-    channel.save()
-    return channel
+    return actions.save_channel(channel=channel)
 
 
 def _context(channel: Channel | None) -> dict[str, Any]:

@@ -16,11 +16,19 @@ from inbox.models import Channel, ChannelStatus, Conversation, ConversationStatu
 logger = logging.getLogger(__name__)
 
 
+# What an admin's settings page may change; never the cursor or the poll schedule, which the
+# connector moves meanwhile.
+SETTINGS_FIELDS = ["name", "team", "config", "credentials", "poll_interval_seconds", "status", "status_reason"]
+
+
 def save_channel(*, channel: Channel) -> Channel:
     """Store an admin's channel settings; a channel given to another team takes its conversations."""
     team_before = Channel.objects.filter(pk=channel.pk).values_list("team_id", flat=True).first() if channel.pk else None
     with transaction.atomic():
-        channel.save()
+        if team_before is None:
+            channel.save(force_insert=True)
+        else:
+            channel.save(update_fields=SETTINGS_FIELDS)
         if team_before is not None and team_before != channel.team_id:
             move_channel_conversations(channel=channel, from_team_id=team_before)
     return channel
