@@ -13,12 +13,13 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver
 
-from channels_app import email_admin, facebook_admin
+from channels_app import email_admin
 from channels_app.base import Connector, WebhookRequest
 from channels_app.email import EmailConnector
-from channels_app.facebook import FacebookConnector
-from channels_app.facebook import handle_webhook_payload as facebook_events
-from channels_app.facebook_webhook import FacebookWebhookRequest
+from channels_app.facebook import admin as facebook_admin
+from channels_app.facebook.connector import FacebookConnector
+from channels_app.facebook.connector import handle_webhook_payload as facebook_events
+from channels_app.facebook.webhook import FacebookWebhookRequest
 from channels_app.simulated.connector import SimulatedConnector
 from channels_app.x import admin as x_admin
 from channels_app.x.connector import XConnector

@@ -18,9 +18,9 @@ from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.base import ChannelAuthError, SendError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
-from channels_app.facebook import SUBSCRIBED_FIELDS, GraphClient
+from channels_app.facebook.client import SUBSCRIBED_FIELDS, GraphClient
 from inbox import actions
-from inbox.models import Channel, ChannelKind, ChannelStatus
+from inbox.models import Channel, ChannelKind
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def facebook_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
         flash.error(request, "Facebook did not confirm the webhook subscription; check the app's permissions.")
         return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
     config = {**channel.config, "page_name": str(page.get("name") or channel.config.get("page_name", ""))}
-    Channel.objects.filter(pk=channel.pk).update(config=config, status=ChannelStatus.ACTIVE, status_reason="")
+    actions.activate_channel(channel=channel, config=config)
     logger.info("facebook page connected", extra={"channel_id": channel.pk, "user_id": request.user.pk})
     flash.success(request, f"Connected to {config['page_name'] or page_id} and subscribed to {SUBSCRIBED_FIELDS}.")
     return redirect("channel_settings:facebook_edit", channel_id=channel.pk)

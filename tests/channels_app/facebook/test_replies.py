@@ -4,7 +4,6 @@ replies, Messenger windows, and how each Graph error class ends up for the agent
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -12,53 +11,17 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import time_machine
-from django.test import TestCase
 
 from channels_app import delivery
 from inbox import ports
-from inbox.actions import send_reply
 from inbox.models import Channel, ChannelStatus, Conversation, DeliveryState, Identity, Message
 from inbox.ports import ReplyRefused
-from tests.channels_app.test_facebook import (  # noqa: F401  (fixtures)
-    COMMENT_AT,
-    COMMENT_ID,
-    GRAPH,
-    MESSENGER_TEXT_AT,
-    PAGE_ID,
-    PSID,
-    channel,
-    graph,
-    load,
-    post,
-)
+from tests.channels_app.facebook.helpers import COMMENT_AT, COMMENT_ID, GRAPH, MESSENGER_TEXT_AT, PAGE_ID, PSID, load, reply_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 REPLY_COMMENT_ID = "122131676912594941_1213590066982801"
-
-
-def reply_in(
-    conversation: Conversation,
-    text: str,
-    *,
-    at: datetime,
-    visibility: str,
-    run: bool = True,
-    options: dict[str, Any] | None = None,
-) -> Message:
-    """An agent of the conversation's team replies at the given moment; delivery runs unless run=False."""
-    agent = make_user(teams=[conversation.team])
-    with time_machine.travel(at, tick=False), TestCase.captureOnCommitCallbacks(execute=run):
-        message = send_reply(
-            conversation=conversation,
-            author=agent,
-            text=text,
-            visibility=visibility,
-            idempotency_key=uuid.uuid4().hex,
-            options=options,
-        )
-    return Message.objects.get(pk=message.pk)
 
 
 def form_body(call: Any) -> dict[str, Any]:

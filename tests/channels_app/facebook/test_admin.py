@@ -9,7 +9,7 @@ from django.conf import settings
 
 from accounts.models import Role
 from inbox.models import Channel, ChannelStatus
-from tests.channels_app.test_facebook import APP_SECRET, GRAPH, PAGE_ID, channel, graph, load  # noqa: F401
+from tests.channels_app.facebook.helpers import APP_SECRET, GRAPH, PAGE_ID
 from tests.factories import make_team, make_user
 
 pytestmark = pytest.mark.django_db

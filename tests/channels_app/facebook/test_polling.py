@@ -9,20 +9,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
-from channels_app.facebook import FacebookConnector
+from channels_app.facebook.connector import FacebookConnector
 from channels_app.tasks import poll_channel
 from inbox.models import Channel, ChannelStatus, Conversation, Message
-from tests.channels_app.test_facebook import (  # noqa: F401  (fixtures)
-    COMMENT_ID,
-    GRAPH,
-    PAGE_ID,
-    POST_ID,
-    PSID,
-    channel,
-    graph,
-    load,
-    post,
-)
+from tests.channels_app.facebook.helpers import COMMENT_ID, GRAPH, PAGE_ID, POST_ID, PSID, load
 
 pytestmark = pytest.mark.django_db
 
