@@ -22,8 +22,8 @@ from accounts.models import Team
 from accounts.permissions import admin_required
 from channels_app.base import ChannelAuthError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
-from channels_app.email.client import TLS_MODES, MailServerError
-from channels_app.email.connector import EmailConnector, reprocess_quarantined
+from channels_app.email.client import TLS_MODES, MailClient, MailServerError
+from channels_app.email.connector import reprocess_quarantined
 from channels_app.email.parsing import UnparseableMail
 from channels_app.models import QuarantinedMail
 from inbox import actions
@@ -131,7 +131,7 @@ def email_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 def check_connection(channel: Channel) -> list[tuple[str, bool, str]]:
     """(server, ok, what happened) for IMAP and SMTP; each says clearly which failed and why."""
-    client = EmailConnector(channel).client
+    client = MailClient(dict(channel.config), channel.credentials)
     results = []
     for server, check in (("IMAP", client.check_imap), ("SMTP", client.check_smtp)):
         try:
