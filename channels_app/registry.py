@@ -13,9 +13,9 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver
 
-from channels_app import email_admin
 from channels_app.base import Connector, WebhookRequest
-from channels_app.email import EmailConnector
+from channels_app.email import admin as email_admin
+from channels_app.email.connector import EmailConnector
 from channels_app.facebook import admin as facebook_admin
 from channels_app.facebook.connector import FacebookConnector
 from channels_app.facebook.connector import handle_webhook_payload as facebook_events

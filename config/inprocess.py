@@ -14,6 +14,8 @@ from celery import current_app
 from django.conf import settings
 from django.db import close_old_connections
 
+from channels_app.email.idle import supervise
+
 logger = logging.getLogger(__name__)
 _started = threading.Event()
 
@@ -42,8 +44,6 @@ def start_inprocess_workers() -> None:
     _started.set()
     current_app.loader.import_default_modules()
     threading.Thread(target=_beat_loop, name="parley-beat", daemon=True).start()
-    from channels_app.email_idle import supervise
-
     # An email channel an admin adds to the demo gets IDLE too, as under docker-compose.
     threading.Thread(target=supervise, kwargs={"stop": threading.Event()}, name="parley-email-idle", daemon=True).start()
     logger.info("in-process workers started")

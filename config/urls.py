@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("webhooks/", include("channels_app.urls")),
     path("settings/channels/", include("channels_app.settings_urls")),
-    path("email/", include("channels_app.email_urls")),
+    path("email/", include("channels_app.email.urls")),
     path("settings/sla/", include("sla.urls")),
     path("settings/", include("accounts.urls")),
     path("sla/", include("sla.dashboard_urls")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,19 +16,23 @@ from inbox.models import Channel, ChannelStatus, Conversation, ConversationStatu
 logger = logging.getLogger(__name__)
 
 
-# What an admin's settings page may change; never the cursor or the poll schedule, which the
-# connector moves meanwhile.
-SETTINGS_FIELDS = ["name", "team", "config", "credentials", "poll_interval_seconds", "status", "status_reason"]
+# What an admin's settings page may change by default: never the cursor or the poll schedule, which
+# the connector moves meanwhile.
+SETTINGS_FIELDS = ("name", "team", "config", "credentials", "poll_interval_seconds", "status", "status_reason")
 
 
-def save_channel(*, channel: Channel) -> Channel:
-    """Store an admin's channel settings; a channel given to another team takes its conversations."""
+def save_channel(*, channel: Channel, update_fields: Sequence[str] = SETTINGS_FIELDS) -> Channel:
+    """Store an admin's channel settings; a channel given to another team takes its conversations.
+
+    update_fields: only these columns (an edit form's), so a cursor or a status that a poll wrote
+    while the admin had the page open is not overwritten with what the page loaded.
+    """
     team_before = Channel.objects.filter(pk=channel.pk).values_list("team_id", flat=True).first() if channel.pk else None
     with transaction.atomic():
         if team_before is None:
             channel.save(force_insert=True)
         else:
-            channel.save(update_fields=SETTINGS_FIELDS)
+            channel.save(update_fields=list(update_fields))
         if team_before is not None and team_before != channel.team_id:
             move_channel_conversations(channel=channel, from_team_id=team_before)
     return channel

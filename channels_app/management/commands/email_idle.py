@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from channels_app.email_idle import supervise
+from channels_app.email.idle import supervise
 
 
 class Command(BaseCommand):

@@ -8,16 +8,16 @@ import pytest
 
 from channels_app.base import TransientSendError
 from channels_app.delivery import deliver_message
-from channels_app.email import EmailConnector
+from channels_app.email.connector import EmailConnector
 from inbox import ports
 from inbox.actions import send_reply
 from inbox.models import Channel, ChannelKind, Conversation, DeliveryState, Message
-from tests.channels_app.mailserver import free_port, smtp_server  # noqa: F401 - pytest fixture
+from tests.channels_app.email.mailserver import free_port, smtp_server  # noqa: F401 - pytest fixture
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Which conversation a mail belongs to, and what a bounce does to the reply it bounced.
+"""Which conversation a mail belongs to (a bounce: the reply it bounced), and the "[#123]" subject token.
 
 Order (platforms.md 3.2): any id in In-Reply-To or References that we stored for this channel
 (inbound Message-IDs and the Message-IDs we generated for our replies); then a "[#123]" ticket
@@ -7,10 +7,14 @@ token in the subject; otherwise the mail starts its own thread, keyed by its Mes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from channels_app.email_parsing import ParsedMail, ticket_number
+from channels_app.email.parsing import ParsedMail
 from inbox.models import Channel, Conversation, Direction, Message
+
+TICKET_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+_REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|antw|wg)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,23 @@ class ThreadDecision:
     matched_by: str  # "references", "ticket", or "new"
     direction: str  # "in"; "out" only for a mail sent from our own address into a known thread
     starts_sla: bool  # auto-replies and bounces start no clock
+
+
+def ticket_number(subject: str) -> int | None:
+    found = TICKET_TOKEN.search(subject)
+    return int(found.group(1)) if found else None
+
+
+def base_subject(subject: str) -> str:
+    """The subject without Re:/Fwd: prefixes and ticket tokens."""
+    stripped = TICKET_TOKEN.sub("", subject)
+    return " ".join(_REPLY_PREFIX.sub("", stripped).split())
+
+
+def subject_for(conversation: Conversation, override: str = "") -> str:
+    """Our reply's subject: the customer's, once, with the token that threads their answer back here."""
+    base = base_subject(override or conversation.subject) or "Your message"
+    return f"Re: {base} [#{conversation.pk}]"
 
 
 def support_address(channel: Channel) -> str:

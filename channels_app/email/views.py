@@ -1,17 +1,13 @@
-"""Email views: attachment downloads, a message with its remote images, and the quarantine."""
+"""What agents open from an email in a conversation: an attachment download, the mail with its remote images."""
 
 from __future__ import annotations
 
 from csp.decorators import csp_update
-from django.contrib import messages as flash
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from accounts.permissions import admin_required, agent_required
-from channels_app.email import reprocess_quarantined
-from channels_app.email_parsing import UnparseableMail, allow_remote_images
-from channels_app.models import QuarantinedMail
+from accounts.permissions import agent_required
+from channels_app.email.html import allow_remote_images
 from inbox import selectors
 from inbox.models import ChannelKind, Message, StoredAttachment
 
@@ -49,34 +45,3 @@ def message_with_images(request: HttpRequest, message_id: int) -> HttpResponse:
         "channels_app/email_message.html",
         {"m": message, "conversation": conversation, "html": allow_remote_images(message.html)},
     )
-
-
-@admin_required
-def quarantine_list(request: HttpRequest) -> HttpResponse:
-    items = QuarantinedMail.objects.select_related("channel").order_by("-received_at")[:200]
-    rows = [{"item": item, "preview": bytes(item.raw[:1500]).decode("utf-8", "replace")} for item in items]
-    return render(request, "channels_app/email_quarantine.html", {"rows": rows})
-
-
-@admin_required
-def quarantine_raw(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = get_object_or_404(QuarantinedMail, pk=item_id)
-    response = HttpResponse(bytes(item.raw), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="quarantined-{item.pk}.eml"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@admin_required
-@require_POST
-def quarantine_reprocess(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = get_object_or_404(QuarantinedMail.objects.select_related("channel"), pk=item_id)
-    try:
-        created = reprocess_quarantined(item=item)
-    except UnparseableMail as error:
-        flash.error(request, f"Mail {item.pk} still cannot be read: {error}")
-    else:
-        flash.success(
-            request, f"Mail {item.pk} reprocessed: " + ("a message was added." if created else "it was already stored.")
-        )
-    return redirect("channel_settings:email_quarantine")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import Role
 from channels_app.tasks import poll_channel
 from inbox.models import Channel, ChannelKind, ChannelStatus
-from tests.channels_app.mailserver import dovecot, free_port, mailbox, smtp_server  # noqa: F401 - pytest fixtures
+from tests.channels_app.email.mailserver import dovecot, free_port, mailbox, smtp_server  # noqa: F401 - pytest fixtures
 from tests.factories import make_channel, make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 
 from channels_app.base import ChannelAuthError
-from channels_app.email import EmailConnector
-from channels_app.email_admin import check_connection
+from channels_app.email.admin import check_connection
+from channels_app.email.connector import EmailConnector
 from inbox.actions import send_reply
 from inbox.models import ChannelKind, Conversation, Message
-from tests.channels_app.mailserver import dovecot, mailbox, smtp_tls_server  # noqa: F401 - pytest fixtures
+from tests.channels_app.email.mailserver import dovecot, mailbox, smtp_tls_server  # noqa: F401 - pytest fixtures
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 
 
 @pytest.fixture(autouse=True)

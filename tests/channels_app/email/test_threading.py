@@ -1,4 +1,4 @@
-"""Threading end to end: a customer mails (Dovecot), an agent answers (aiosmtpd), the answer's answer comes back."""
+"""Threading: the subject token, and end to end a customer mails (Dovecot), an agent answers (aiosmtpd), the answer's answer comes back."""
 
 import email
 import email.policy
@@ -8,20 +8,42 @@ from pathlib import Path
 
 import pytest
 
-from channels_app.email import EmailConnector
+from channels_app.email.connector import EmailConnector
+from channels_app.email.threading import base_subject, ticket_number
 from inbox.actions import send_reply
-from inbox.models import Channel, ChannelKind, Conversation, DeliveryState, Message
-from tests.channels_app.mailserver import dovecot, mailbox, smtp_server  # noqa: F401 - pytest fixtures
+from inbox.models import Channel, ChannelKind, Conversation, DeliveryState, Identity, Message
+from tests.channels_app.email.mailserver import dovecot, mailbox, smtp_server  # noqa: F401 - pytest fixtures
 from tests.factories import make_channel, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "email"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "email"
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def eml(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def email_channel(mailbox, **config):  # noqa: F811
+    return make_channel(
+        kind=ChannelKind.EMAIL,
+        name="Support mail",
+        config=mailbox.config(**config),
+        credentials={"imap_password": mailbox.password},
+    )
+
+
+def test_reply_prefixes_and_ticket_tokens_are_read_from_subjects():
+    # when
+    subject = "AW: Re: Fwd: Broken kettle [#42]"
+    # then
+    assert ticket_number(subject) == 42
+    assert base_subject(subject) == "Broken kettle"
 
 
 @pytest.fixture
@@ -123,3 +145,47 @@ def test_our_own_copy_of_the_reply_in_the_mailbox_is_not_a_second_message(answer
     # then
     assert created == 0
     assert conversation.messages.count() == 2
+
+
+def customer_reply(*, to_message_id: str, sender: str = "Anna Berg <anna.berg@example.org>", subject: str) -> bytes:
+    reply = EmailMessage()
+    reply["From"] = sender
+    reply["To"] = "support@shop.example.com"
+    reply["Subject"] = subject
+    reply["Message-ID"] = f"<reply-{time.monotonic_ns()}@mail.example.org>"
+    if to_message_id:
+        reply["In-Reply-To"] = to_message_id
+        reply["References"] = f"<plain-1@mail.example.org> {to_message_id}"
+    reply.set_content("Thanks, but it still has not arrived.\n\nOn Tue, Support wrote:\n> We are on it.\n")
+    return bytes(reply)
+
+
+@pytest.mark.django_db
+def test_a_ticket_token_in_the_subject_threads_a_mail_without_reply_headers(mailbox):  # noqa: F811
+    # given
+    channel = email_channel(mailbox)
+    mailbox.append(eml("plain.eml"))
+    poll(channel)
+    conversation = Conversation.objects.get(channel=channel)
+    mailbox.append(customer_reply(to_message_id="", subject=f"My order [#{conversation.pk}]"))
+    # when
+    poll(channel)
+    # then
+    assert Conversation.objects.filter(channel=channel).count() == 1
+    assert conversation.messages.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_unrelated_mail_starts_its_own_conversation(mailbox):  # noqa: F811
+    # given
+    channel = email_channel(mailbox)
+    mailbox.append(eml("plain.eml"))
+    mailbox.append(eml("alternative.eml"))
+    # when
+    poll(channel)
+    # then
+    assert sorted(Conversation.objects.filter(channel=channel).values_list("thread_key", flat=True)) == [
+        "<alt-1@example.net>",
+        "<plain-1@mail.example.org>",
+    ]
+    assert Identity.objects.filter(kind="email").count() == 2

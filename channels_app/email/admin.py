@@ -1,7 +1,8 @@
-"""Admin pages for email channels: add, edit, and "Check connection" against both servers.
+"""Admin pages for email channels: add, edit, "Check connection" against both servers, and the quarantine.
 
 Passwords are write-only: the form never renders a stored password, a blank password field on
-edit keeps the stored one, and no message or log line ever contains one.
+edit keeps the stored one, and no message or log line ever contains one. urlpatterns is mounted
+under /settings/channels/email/ (channels_app.settings_urls), in the channel_settings namespace.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
-from channels_app import email_views
 from channels_app.base import ChannelAuthError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
-from channels_app.email import TLS_MODES, EmailConnector, MailServerError
+from channels_app.email.client import TLS_MODES, MailClient, MailServerError
+from channels_app.email.connector import reprocess_quarantined
+from channels_app.email.parsing import UnparseableMail
+from channels_app.models import QuarantinedMail
 from inbox import actions
-from inbox.models import Channel, ChannelKind, ChannelStatus
+from inbox.models import Channel, ChannelKind
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +98,9 @@ def _save(channel: Channel, form: EmailChannelForm) -> Channel:
     channel.poll_interval_seconds = form.cleaned_data["poll_interval_seconds"]
     if channel.pk is None:
         channel.next_poll_at = timezone.now()  # a new mailbox is read on the next beat
-    return actions.save_channel(channel=channel)
+        return actions.save_channel(channel=channel)
+    # Only the form's columns: a cursor or health flag a poll wrote since the page loaded stays.
+    return actions.save_channel(channel=channel, update_fields=["name", "team", "config", "credentials", "poll_interval_seconds"])
 
 
 PAGES = ChannelAdmin(
@@ -126,9 +131,9 @@ def email_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 def check_connection(channel: Channel) -> list[tuple[str, bool, str]]:
     """(server, ok, what happened) for IMAP and SMTP; each says clearly which failed and why."""
-    connector = EmailConnector(channel)
+    client = MailClient(dict(channel.config), channel.credentials)
     results = []
-    for server, check in (("IMAP", connector.check_imap), ("SMTP", connector.check_smtp)):
+    for server, check in (("IMAP", client.check_imap), ("SMTP", client.check_smtp)):
         try:
             results.append((server, True, check()))
         except ChannelAuthError as error:
@@ -147,12 +152,45 @@ def email_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
     for _, passed, text in results:
         (flash.success if passed else flash.error)(request, text)
     if ok:
-        Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.ACTIVE, status_reason="", next_poll_at=timezone.now())
+        actions.activate_channel(channel=channel, next_poll_at=timezone.now())
     else:
-        reason = " ".join(text for _, passed, text in results if not passed)
-        Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_ATTENTION, status_reason=reason[:1000])
+        actions.flag_channel(channel=channel, reason=" ".join(text for _, passed, text in results if not passed))
     logger.info("email channel checked", extra={"channel_id": channel.pk, "ok": ok, "servers": [(s, p) for s, p, _ in results]})
     return redirect("channel_settings:email_edit", channel_id=channel.pk)
+
+
+# --- quarantine: mail that could not become a message -------------------------------------------------
+
+
+@admin_required
+def quarantine_list(request: HttpRequest) -> HttpResponse:
+    items = QuarantinedMail.objects.select_related("channel").order_by("-received_at")[:200]
+    rows = [{"item": item, "preview": bytes(item.raw[:1500]).decode("utf-8", "replace")} for item in items]
+    return render(request, "channels_app/email_quarantine.html", {"rows": rows})
+
+
+@admin_required
+def quarantine_raw(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_object_or_404(QuarantinedMail, pk=item_id)
+    response = HttpResponse(bytes(item.raw), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="quarantined-{item.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@admin_required
+@require_POST
+def quarantine_reprocess(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_object_or_404(QuarantinedMail.objects.select_related("channel"), pk=item_id)
+    try:
+        created = reprocess_quarantined(item=item)
+    except UnparseableMail as error:
+        flash.error(request, f"Mail {item.pk} still cannot be read: {error}")
+    else:
+        flash.success(
+            request, f"Mail {item.pk} reprocessed: " + ("a message was added." if created else "it was already stored.")
+        )
+    return redirect("channel_settings:email_quarantine")
 
 
 urlpatterns = [
@@ -160,7 +198,7 @@ urlpatterns = [
     path("add/", email_add, name="email_add"),
     path("<int:channel_id>/", email_edit, name="email_edit"),
     path("<int:channel_id>/connect/", email_connect, name="email_connect"),
-    path("quarantine/", email_views.quarantine_list, name="email_quarantine"),
-    path("quarantine/<int:item_id>/raw/", email_views.quarantine_raw, name="email_quarantine_raw"),
-    path("quarantine/<int:item_id>/reprocess/", email_views.quarantine_reprocess, name="email_quarantine_reprocess"),
+    path("quarantine/", quarantine_list, name="email_quarantine"),
+    path("quarantine/<int:item_id>/raw/", quarantine_raw, name="email_quarantine_raw"),
+    path("quarantine/<int:item_id>/reprocess/", quarantine_reprocess, name="email_quarantine_reprocess"),
 ]

@@ -3,17 +3,20 @@
 Dovecot runs from a throwaway configuration on a free loopback port (toolchain.md section 4). Its
 files live in tempfile.mkdtemp() made world-traversable, because Dovecot's auth process cannot
 enter pytest's 0700 tmp_path; as root it runs mail as nobody (root mail access is refused).
-Import the fixtures into a test module: `from tests.channels_app.mailserver import dovecot, mailbox, smtp_server`.
+Import the fixtures into a test module: `from tests.channels_app.email.mailserver import dovecot, mailbox, smtp_server`.
 """
 
 from __future__ import annotations
 
+import datetime
 import imaplib
+import ipaddress
 import itertools
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -23,6 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 DOVECOT = "/usr/sbin/dovecot"
 USERS = 80  # created up front: the users file never changes while Dovecot runs
@@ -48,14 +57,6 @@ def _wait_for_port(port: int, deadline: float) -> bool:
 
 def write_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost; clients trust it as their CA file."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -281,8 +282,6 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-
     handler = SmtpHandler()
     port = free_port()  # Controller(port=0) fails its own readiness probe (toolchain.md section 5)
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -303,11 +302,6 @@ class TlsSmtpServer(SmtpServer):
 @pytest.fixture
 def smtp_tls_server() -> Iterator[TlsSmtpServer]:
     """aiosmtpd that requires STARTTLS (self-signed certificate) and AUTH before it takes mail."""
-    import ssl
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
     directory = Path(tempfile.mkdtemp(prefix="parley-smtp-"))
     cert, key = write_certificate(directory)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
