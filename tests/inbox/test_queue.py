@@ -180,28 +180,3 @@ def test_counters_stay_right_when_a_conversation_moves_between_states(team, chan
     # then
     live = {(c.status, c.priority, c.assignee_id, c.n) for c in QueueCounter.objects.filter(team_id=team.pk, n__gt=0)}
     assert live == {("pending", "high", agent.pk, 1)}
-
-
-def test_a_row_shows_channel_visibility_customer_first_line_wait_and_sla_in_words(client, team, channel):
-    # given
-    conversation = _conversation(
-        channel, text="Parcel never came\nsecond line here", waited_minutes=42, name="Ada Lovelace", handle="@ada"
-    )
-    _set_sla(conversation, state="at_risk", due_in_minutes=3)
-    client.force_login(make_user(teams=[team]))
-    # when
-    html = client.get(reverse("inbox:queue")).content.decode()
-    # then
-    for text in ("X support", "Public", "Ada Lovelace", "@ada", "Parcel never came", "At risk", "data-since=", "data-due="):
-        assert text in html
-    assert "second line here" not in html
-
-
-def test_a_breached_row_says_breached(client, team, channel):
-    # given
-    _set_sla(_conversation(channel), state="breached", due_in_minutes=-30)
-    client.force_login(make_user(teams=[team]))
-    # when
-    html = client.get(reverse("inbox:queue")).content.decode()
-    # then
-    assert "Breached" in html
