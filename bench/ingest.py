@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Scripts here are named for what they measure (sla, queue); as sys.path[0] their folder would
-# shadow the sla app and the standard library's queue, so the repository root takes its place.
+# bench/sla.py is named for what it measures: as sys.path[0] this folder would shadow the sla app
+# with it, and leave out the repository root, so the root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
