@@ -22,8 +22,12 @@ import os
 import random
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bench._setup import drop_database, percentile, purge_queue, setup_django
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 DATABASE = "parley_bench_ingest"
 
@@ -87,7 +91,7 @@ def run(n: int, seed: int) -> None:
     print(f"ratio ingest/baseline: {rate / base_rate:.2f}   (targets: >= 500 messages/s and ratio >= 0.25)")
 
 
-def _baseline(connection, n: int, seed: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+def _baseline(connection: BaseDatabaseWrapper, n: int, seed: int) -> tuple[float, list[float]]:
     rng = random.Random(seed)
     with connection.cursor() as cursor:
         cursor.execute(

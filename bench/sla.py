@@ -53,7 +53,7 @@ def main() -> None:
             drop_database(DATABASE)
 
 
-def _spawn(argv: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
+def _spawn(argv: list[str]) -> subprocess.Popen[bytes]:
     log = open(f"/tmp/parley-bench-{argv[0]}.log", "w")  # noqa: SIM115 - lives as long as the process
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/celery"), "-A", "config", *argv],
