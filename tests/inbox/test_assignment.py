@@ -9,14 +9,9 @@ from accounts.models import User
 from inbox.actions import ingest_message, set_conversation_status
 from inbox.assignment import assign_for_agent, assign_waiting
 from inbox.models import Conversation
-from tests.factories import make_channel, make_inbound, make_team, make_user
+from tests.factories import make_channel, make_inbound, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
 
 
 def _online(user, capacity=10):

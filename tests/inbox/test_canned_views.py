@@ -3,30 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from inbox.actions import create_canned_response, ingest_message
-from inbox.models import CannedResponse, Conversation
-from tests.factories import make_channel, make_inbound, make_team, make_user
+from inbox.actions import create_canned_response
+from inbox.models import CannedResponse
+from tests.factories import make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def agent(team):
-    return make_user(teams=[team], username="alice")
-
-
-@pytest.fixture
-def conversation(team):
-    channel = make_channel(team=team, name="X support", config={"flavor": "x"})
-    result = ingest_message(inbound=make_inbound(channel=channel, text="My parcel is lost"))
-    return Conversation.objects.get(pk=result.conversation_id)
 
 
 def test_canned_responses_are_found_by_typing_with_placeholders_filled(client, agent, conversation, team):

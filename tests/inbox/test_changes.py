@@ -9,8 +9,7 @@ from django.db import transaction
 
 from inbox import assignment, changes, events, followups, ports
 from inbox.actions import add_note, assign_conversation, ingest_message, set_conversation_priority, set_conversation_status
-from inbox.models import Conversation
-from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
+from tests.factories import make_author, make_channel, make_inbound
 
 pytestmark = pytest.mark.django_db
 
@@ -39,22 +38,6 @@ def effects(monkeypatch):
 def _own_change_list(settings):
     """A change list of this test's own, so no other test's leftovers reach its drain."""
     settings.PARLEY_RUN_ID = f"{settings.PARLEY_RUN_ID}-changes-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def agent(team):
-    return make_user(teams=[team])
-
-
-@pytest.fixture
-def conversation(team):
-    channel = make_channel(team=team)
-    return Conversation.objects.get(pk=ingest_message(inbound=make_inbound(channel=channel)).conversation_id)
 
 
 def test_a_change_reaches_the_worker_only_after_its_transaction_commits(

@@ -22,7 +22,7 @@ from inbox.actions import add_note, assign_conversation, ingest_message, send_re
 from inbox.inbound import Attachment
 from inbox.models import Conversation
 from inbox.queue_rendering import render_counts, render_queue_row
-from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
+from tests.factories import make_author, make_channel, make_inbound
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -36,21 +36,6 @@ def _followups_elsewhere(monkeypatch, settings):
     """What follows a commit runs in a worker; here it does nothing, so only the path itself counts."""
     settings.REDIS_URL = ""
     monkeypatch.setitem(ports._provided, "change_worker", ports.ChangeWorker(handle=lambda *args: None, drain=lambda: None))
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def channel(team):
-    return make_channel(team=team, name="X support", config={"flavor": "x"})
-
-
-@pytest.fixture
-def agent(team):
-    return make_user(teams=[team], username="alice")
 
 
 @pytest.fixture

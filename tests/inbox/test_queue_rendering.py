@@ -1,55 +1,24 @@
 """The queue's markup: one row as the page and the live socket show it, filters read from a query."""
 
-from datetime import timedelta
-
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.actions import assign_conversation, ingest_message
-from inbox.models import Conversation
+from inbox.actions import assign_conversation
 from inbox.queue_rendering import filters_from, render_queue_row, ws_query
-from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
+from tests.factories import make_team, make_user
+from tests.inbox.queue_builders import queued_conversation, set_sla
 
 pytestmark = pytest.mark.django_db
 
 
-def _conversation(channel, *, text="Where is my order?", waited_minutes=0, name="Jo", handle="@jo"):
-    inbound = make_inbound(
-        channel=channel,
-        thread_key=f"t-{text}-{waited_minutes}-{name}",
-        text=text,
-        author=make_author(display_name=name, handle=handle),
-        at=timezone.now() - timedelta(minutes=waited_minutes),
-    )
-    return Conversation.objects.get(pk=ingest_message(inbound=inbound).conversation_id)
-
-
-def _set_sla(conversation, *, state, due_in_minutes):
-    Conversation.objects.filter(pk=conversation.pk).update(
-        sla_state=state,
-        sla_rank=0 if state == "breached" else 1,
-        sla_due_at=timezone.now() + timedelta(minutes=due_in_minutes),
-    )
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def channel(team):
-    return make_channel(team=team, name="X support", config={"flavor": "x"})
-
-
 def test_a_row_shows_channel_visibility_customer_first_line_wait_and_sla_in_words(client, team, channel):
     # given
-    conversation = _conversation(
+    conversation = queued_conversation(
         channel, text="Parcel never came\nsecond line here", waited_minutes=42, name="Ada Lovelace", handle="@ada"
     )
-    _set_sla(conversation, state="at_risk", due_in_minutes=3)
+    set_sla(conversation, state="at_risk", due_in_minutes=3)
     client.force_login(make_user(teams=[team]))
     # when
     html = client.get(reverse("inbox:queue")).content.decode()
@@ -61,7 +30,7 @@ def test_a_row_shows_channel_visibility_customer_first_line_wait_and_sla_in_word
 
 def test_a_breached_row_says_breached(client, team, channel):
     # given
-    _set_sla(_conversation(channel), state="breached", due_in_minutes=-30)
+    set_sla(queued_conversation(channel), state="breached", due_in_minutes=-30)
     client.force_login(make_user(teams=[team]))
     # when
     html = client.get(reverse("inbox:queue")).content.decode()
@@ -71,8 +40,8 @@ def test_a_breached_row_says_breached(client, team, channel):
 
 def test_the_live_row_is_the_row_the_page_shows(client, team, channel):
     # given
-    conversation = _conversation(channel, text="Same markup both ways", name="Ada Lovelace")
-    _set_sla(conversation, state="at_risk", due_in_minutes=3)
+    conversation = queued_conversation(channel, text="Same markup both ways", name="Ada Lovelace")
+    set_sla(conversation, state="at_risk", due_in_minutes=3)
     agent = make_user(teams=[team])
     client.force_login(agent)
     with time_machine.travel(timezone.now(), tick=False):
@@ -86,7 +55,7 @@ def test_the_live_row_is_the_row_the_page_shows(client, team, channel):
 
 def test_a_conversation_of_another_team_renders_as_a_removal(team, channel):
     # given
-    conversation = _conversation(channel)
+    conversation = queued_conversation(channel)
     outsider = make_user(teams=[make_team("Elsewhere")])
     # when
     pushed = render_queue_row(user=outsider, conversation_id=conversation.pk)
@@ -97,7 +66,7 @@ def test_a_conversation_of_another_team_renders_as_a_removal(team, channel):
 def test_a_row_that_no_longer_matches_the_filters_renders_as_a_removal(team, channel):
     # given
     agent, other = make_user(teams=[team]), make_user(teams=[team])
-    conversation = _conversation(channel)
+    conversation = queued_conversation(channel)
     assign_conversation(conversation=conversation, assignee=other, actor=other)
     # when
     pushed = render_queue_row(user=agent, conversation_id=conversation.pk, filters=filters_from({"scope": "mine"}))

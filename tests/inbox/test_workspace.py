@@ -1,6 +1,5 @@
 """The conversation page, replying, collision, the customer page."""
 
-
 import pytest
 from django.urls import reverse
 
@@ -12,23 +11,6 @@ from tests.factories import make_author, make_channel, make_inbound, make_team, 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def agent(team):
-    return make_user(teams=[team], username="alice")
-
-
-@pytest.fixture
-def conversation(team):
-    channel = make_channel(team=team, name="X support", config={"flavor": "x"})
-    result = ingest_message(inbound=make_inbound(channel=channel, text="My parcel is lost"))
-    return Conversation.objects.get(pk=result.conversation_id)
 
 
 def _reply(client, conversation, **data):
