@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Scripts here are named for what they measure (sla, queue); as sys.path[0] their folder would
-# shadow the sla app and the standard library's queue, so the repository root takes its place.
+# bench/sla.py is named for what it measures: as sys.path[0] this folder would shadow the sla app
+# with it, and leave out the repository root, so the root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
@@ -22,8 +22,12 @@ import os
 import random
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bench._setup import drop_database, percentile, purge_queue, setup_django
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 DATABASE = "parley_bench_ingest"
 
@@ -87,7 +91,7 @@ def run(n: int, seed: int) -> None:
     print(f"ratio ingest/baseline: {rate / base_rate:.2f}   (targets: >= 500 messages/s and ratio >= 0.25)")
 
 
-def _baseline(connection, n: int, seed: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+def _baseline(connection: BaseDatabaseWrapper, n: int, seed: int) -> tuple[float, list[float]]:
     rng = random.Random(seed)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -13,49 +13,15 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
-from django.template.loader import render_to_string
 
 from inbox import presence, selectors
+from inbox.assignment import assign_for_agent
 from inbox.events import conversation_group, team_group
-from inbox.models import Conversation
-
-
-def render_queue_row(
-    *,
-    user: Any,
-    conversation_id: int,
-    filters: selectors.QueueFilters | None = None,
-    team_ids: list[int] | None = None,
-) -> dict[str, Any]:
-    """The fresh row for this user, or a removal when they may not or no longer should see it."""
-    filters = filters or selectors.QueueFilters()
-    if team_ids is None:
-        team_ids = selectors.visible_team_ids(user=user)
-    conversation = (
-        Conversation.objects.select_related("channel", "customer", "identity", "assignee")
-        .only(*selectors.QUEUE_ROW_FIELDS, "channel_id", "assignee_id")
-        .filter(pk=conversation_id, team_id__in=team_ids)
-        .first()
-    )
-    if conversation is None or not selectors.matches_filters(conversation=conversation, user=user, filters=filters):
-        return {"kind": "remove", "id": conversation_id}
-    from inbox.views import queue_row_html
-
-    return {"kind": "row", "id": conversation_id, "html": queue_row_html(conversation)}
-
-
-def render_counts(*, user: Any, filters: selectors.QueueFilters, team_ids: list[int], channels: list[Any]) -> str:
-    from inbox.views import filter_links
-
-    counts = selectors.queue_counts(user=user, filters=filters, team_ids=team_ids)
-    groups = filter_links(filters=filters, counts=counts, channels=channels)
-    return render_to_string("inbox/_queue_counts.html", {"filter_groups": groups})
+from inbox.queue_rendering import filters_from, render_counts, render_queue_row
 
 
 def _heartbeat(user: Any) -> None:
     if presence.mark_seen(user_id=user.pk):
-        from inbox.assignment import assign_for_agent
-
         assign_for_agent(user=user)
 
 
@@ -65,8 +31,6 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
         if not user.is_authenticated:
             await self.close()  # rejects the handshake
             return
-        from inbox.views import filters_from
-
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.filters = filters_from({k: v[0] for k, v in query.items()})
         self.team_ids, self.channels = await database_sync_to_async(self._load)(user)
@@ -92,8 +56,6 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     async def conversation_changed(self, event: dict[str, Any]) -> None:
         payload = await database_sync_to_async(self._render)(event["conversation_id"])
         payload["reason"] = event.get("reason", "")
-        if "t" in event:
-            payload["t"] = event["t"]  # bench: the sender's clock, echoed for latency measurement
         await self.send_json(payload)
 
     def _render(self, conversation_id: int) -> dict[str, Any]:
@@ -161,13 +123,3 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 "conn": event["from"][-12:],
             }
         )
-
-
-class EchoConsumer(AsyncJsonWebsocketConsumer):
-    """bench/queue.py's baseline: a bare websocket round trip on the same server (no DB, no layer).
-
-    Routed only when PARLEY_BENCH_ECHO=1 (inbox/routing.py).
-    """
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        await self.send(text_data=text_data, bytes_data=bytes_data)

@@ -7,11 +7,9 @@ everything. Pages, APIs and websockets all ask these functions, so the rule live
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Sum, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
 from accounts.models import Role, Team, User
@@ -29,6 +27,7 @@ from inbox.models import (
     Priority,
     QueueCounter,
 )
+from inbox.queue_cursor import QueueCursor
 
 
 def visible_team_ids(*, user: User) -> list[int]:
@@ -113,25 +112,10 @@ def queue_rows(
     if team_ids is None:
         team_ids = visible_team_ids(user=user)
     qs = _queue_queryset(user=user, filters=filters, team_ids=team_ids)
-    if connection.vendor == "postgresql":
-        # One row-value comparison over the same expressions as the partial queue indexes
-        # (migration 0004): PostgreSQL starts the index scan at the cursor instead of walking
-        # and discarding every earlier row, so a late page reads only its own rows.
-        if after:
-            # Lead the row value with the column the best index starts with (pinned by equality),
-            # so only that index can take the comparison as its range condition.
-            if filters.scope == "mine":
-                prefix = ("assignee_id", user.pk)
-            elif len(team_ids) == 1:
-                prefix = ("team_id", team_ids[0])
-            else:
-                prefix = None
-            qs = qs.filter(_pg_after_cursor(after, prefix=prefix))
-        qs = qs.order_by(*(RawSQL(key, []).asc() for key in _PG_KEYS))  # noqa: S611 - constant expressions
-    else:
-        if after:
-            qs = qs.filter(_after_cursor(after))
-        qs = qs.order_by("sla_rank", F("sla_due_at").asc(nulls_last=True), F("waiting_since").asc(nulls_last=True), "id")
+    cursor = QueueCursor.decode(after) if after else None
+    if cursor is not None:
+        qs = qs.filter(cursor.rows_after(index_prefix=_index_prefix(user=user, filters=filters, team_ids=team_ids)))
+    qs = qs.order_by(*QueueCursor.ordering())
     qs = qs.select_related("channel", "customer", "identity", "assignee").only(*QUEUE_ROW_FIELDS)[: limit + 1]
     if connection.vendor == "postgresql":
         with transaction.atomic():
@@ -140,13 +124,22 @@ def queue_rows(
             # is 100+ ms where the ordered index scan stopping after limit + 1 rows takes 1 ms.
             # The only sensible plan for a keyset page is that index scan, so say so, for this
             # statement only.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off")
+            with connection.cursor() as db_cursor:
+                db_cursor.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off")
             rows = list(qs)
     else:
         rows = list(qs)
-    next_cursor = _cursor_of(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = QueueCursor.of(rows[limit - 1]).encode() if len(rows) > limit else None
     return QueuePage(rows=rows[:limit], next_cursor=next_cursor)
+
+
+def _index_prefix(*, user: User, filters: QueueFilters, team_ids: list[int]) -> tuple[str, int] | None:
+    """The column the best partial queue index starts with, when the filters pin it by equality."""
+    if filters.scope == "mine":
+        return ("assignee_id", user.pk)
+    if len(team_ids) == 1:
+        return ("team_id", team_ids[0])
+    return None
 
 
 # What a queue row shows and sorts on; the rest of each row stays in the database.
@@ -178,6 +171,16 @@ QUEUE_ROW_FIELDS = (
 )
 
 
+def queue_row(*, conversation_id: int, team_ids: list[int]) -> Conversation | None:
+    """One conversation as a queue row shows it, if it is in one of these teams (the live push)."""
+    return (
+        Conversation.objects.select_related("channel", "customer", "identity", "assignee")
+        .only(*QUEUE_ROW_FIELDS, "channel_id", "assignee_id")
+        .filter(pk=conversation_id, team_id__in=team_ids)
+        .first()
+    )
+
+
 def _queue_queryset(*, user: User, filters: QueueFilters, team_ids: list[int] | None = None) -> QuerySet[Conversation]:
     statuses = [filters.status] if filters.status in QUEUE_STATUSES else list(QUEUE_STATUSES)
     if team_ids is None:
@@ -192,72 +195,6 @@ def _queue_queryset(*, user: User, filters: QueueFilters, team_ids: list[int] | 
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
     return qs
-
-
-_FAR = "9999-12-31T00:00:00+00:00"
-
-
-def _cursor_of(row: Conversation) -> str:
-    due = row.sla_due_at.isoformat() if row.sla_due_at else _FAR
-    waiting = row.waiting_since.isoformat() if row.waiting_since else _FAR
-    return f"{row.sla_rank}|{due}|{waiting}|{row.pk}"
-
-
-def _after_cursor(cursor: str) -> Q:
-    # PostgreSQL sorts NULLs last ascending, as does the cursor's far-future stand-in.
-    try:
-        rank_s, due_s, waiting_s, pk_s = cursor.split("|")
-        rank, pk = int(rank_s), int(pk_s)
-        due, waiting = datetime.fromisoformat(due_s), datetime.fromisoformat(waiting_s)
-    except ValueError:
-        return Q()
-    due_null, waiting_null = due_s == _FAR, waiting_s == _FAR
-    due_gt = Q(sla_due_at__isnull=True) if not due_null else Q(pk__in=[])
-    due_eq = Q(sla_due_at__isnull=True) if due_null else Q(sla_due_at=due)
-    if not due_null:
-        due_gt |= Q(sla_due_at__gt=due)
-    waiting_gt = Q(waiting_since__isnull=True) if not waiting_null else Q(pk__in=[])
-    waiting_eq = Q(waiting_since__isnull=True) if waiting_null else Q(waiting_since=waiting)
-    if not waiting_null:
-        waiting_gt |= Q(waiting_since__gt=waiting)
-    return (
-        Q(sla_rank__gt=rank)
-        | Q(sla_rank=rank) & due_gt
-        | Q(sla_rank=rank) & due_eq & waiting_gt
-        | Q(sla_rank=rank) & due_eq & waiting_eq & Q(pk__gt=pk)
-    )
-
-
-_T = '"inbox_conversation"'
-_INF = "'infinity'::timestamptz"
-# Nulls last as 'infinity', so the sort key has no NULLs and compares as one row value.
-_PG_KEYS = (
-    f'{_T}."sla_rank"',
-    f'COALESCE({_T}."sla_due_at", {_INF})',
-    f'COALESCE({_T}."waiting_since", {_INF})',
-    f'{_T}."id"',
-)
-
-
-def _pg_after_cursor(cursor: str, *, prefix: tuple[str, int] | None = None) -> Q | RawSQL:
-    try:
-        rank_s, due_s, waiting_s, pk_s = cursor.split("|")
-        rank, pk = int(rank_s), int(pk_s)
-        due = None if due_s == _FAR else datetime.fromisoformat(due_s)
-        waiting = None if waiting_s == _FAR else datetime.fromisoformat(waiting_s)
-    except ValueError:
-        return Q()
-    keys, values, params = (
-        list(_PG_KEYS),
-        ["%s", f"COALESCE(%s::timestamptz, {_INF})", f"COALESCE(%s::timestamptz, {_INF})", "%s"],
-        [rank, due, waiting, pk],
-    )
-    if prefix is not None:
-        keys.insert(0, f'{_T}."{prefix[0]}"')
-        values.insert(0, "%s")
-        params.insert(0, prefix[1])
-    sql = f"({', '.join(keys)}) > ({', '.join(values)})"
-    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 - constant SQL, bound values
 
 
 def customer_conversations(*, user: User, customer: Customer) -> list[Conversation]:
@@ -377,6 +314,26 @@ def replies_since(*, conversation: Conversation, seen_id: int, user: User) -> li
     )
 
 
+def reply_with_key(*, conversation: Conversation, idempotency_key: str) -> Message | None:
+    """The reply already sent from this composer, when its form arrives a second time."""
+    return Message.objects.filter(idempotency_key=idempotency_key, conversation=conversation).first()
+
+
+def message_by_id(*, message_id: int) -> Message:
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        raise Http404("No such message")
+    return message
+
+
+def team_agent(*, team_id: int, user_id: int) -> User:
+    """An active member of the team, to hand a conversation to; 404 for anyone else."""
+    agent = User.objects.filter(pk=user_id, is_active=True, teams=team_id).first()
+    if agent is None:
+        raise Http404("No such agent")
+    return agent
+
+
 def team_agents(*, team_id: int) -> list[User]:
     return list(User.objects.filter(teams=team_id, is_active=True).order_by("username"))
 
@@ -389,6 +346,28 @@ def canned_responses(*, user: User, team_id: int, query: str, limit: int = 8) ->
     if query:
         qs = qs.filter(Q(title__icontains=query) | Q(body__icontains=query))
     return list(qs.order_by("title")[:limit])
+
+
+def managed_canned_teams(*, user: User) -> list[Team]:
+    """The teams whose canned responses this supervisor (or admin) keeps."""
+    return list(Team.objects.filter(pk__in=visible_team_ids(user=user)))
+
+
+def managed_canned_responses(*, teams: list[Team]) -> list[CannedResponse]:
+    """The canned responses kept for these teams, and the ones shared by every team."""
+    return list(CannedResponse.objects.filter(Q(team__in=teams) | Q(team__isnull=True)).select_related("team"))
+
+
+def managed_canned_response(*, canned_id: int, teams: list[Team], allow_shared: bool) -> CannedResponse:
+    """One canned response its keeper may change; 404 otherwise, as for every object out of scope."""
+    canned = CannedResponse.objects.filter(pk=canned_id).first()
+    if canned is None:
+        raise Http404("No such canned response")
+    if canned.team_id is None and not allow_shared:
+        raise Http404("No such canned response")
+    if canned.team_id is not None and canned.team_id not in {team.pk for team in teams}:
+        raise Http404("No such canned response")
+    return canned
 
 
 def customer_identities(*, customer: Customer) -> list[Identity]:

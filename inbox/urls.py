@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import views
+from inbox import canned_views, views
 
 app_name = "inbox"
 
@@ -13,11 +13,11 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/assign/", views.assign, name="assign"),
     path("conversations/<int:conversation_id>/status/", views.set_status, name="status"),
     path("conversations/<int:conversation_id>/priority/", views.set_priority, name="priority"),
-    path("conversations/<int:conversation_id>/canned/", views.canned_search, name="canned"),
+    path("conversations/<int:conversation_id>/canned/", canned_views.canned_search, name="canned"),
     path("messages/<int:message_id>/retry/", views.retry_message, name="retry"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
-    path("canned/", views.canned_list, name="canned_list"),
-    path("canned/<int:canned_id>/delete/", views.canned_delete, name="canned_delete"),
+    path("canned/", canned_views.canned_list, name="canned_list"),
+    path("canned/<int:canned_id>/delete/", canned_views.canned_delete, name="canned_delete"),
     path("customers/<int:customer_id>/notes/", views.customer_notes, name="customer_notes"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),
 ]

@@ -6,177 +6,23 @@ band by id, so the composer and the scroll position stay as they are), the compo
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, Team, User
-from accounts.permissions import agent_required, supervisor_required
+from accounts.permissions import agent_required
 from inbox import actions, ports, selectors
-from inbox.forms import CannedResponseForm, CustomerNotesForm, MergeForm, NoteForm, ReplyForm
-from inbox.models import CannedResponse, Channel, Conversation, Message, Priority, Visibility
+from inbox.forms import CustomerNotesForm, MergeForm, NoteForm, ReplyForm
+from inbox.models import Conversation, Message, Priority, Visibility
+from inbox.queue_rendering import filter_links, filter_params, filters_from, queue_row_html, ws_query
 
 # --- queue -----------------------------------------------------------------------------------------
-
-
-def filters_from(params: Any) -> selectors.QueueFilters:
-    channel = str(params.get("channel", ""))
-    scope = params.get("scope", "all")
-    priority = params.get("priority", "")
-    status = params.get("status", "")
-    return selectors.QueueFilters(
-        scope=scope if scope in ("all", "mine", "unassigned") else "all",
-        channel_id=int(channel) if channel.isdigit() else None,
-        priority=priority if priority in Priority.values else "",
-        status=status if status in selectors.QUEUE_STATUSES else "",
-    )
-
-
-def filter_params(filters: selectors.QueueFilters, **override: Any) -> dict[str, str]:
-    params = {
-        "scope": filters.scope,
-        "channel": str(filters.channel_id or ""),
-        "priority": filters.priority,
-        "status": filters.status,
-    }
-    params.update({k: str(v) for k, v in override.items()})
-    return {k: v for k, v in params.items() if v and not (k == "scope" and v == "all")}
-
-
-def filter_links(
-    *, filters: selectors.QueueFilters, counts: selectors.QueueCounts, channels: list[Channel]
-) -> list[dict[str, Any]]:
-    """The filter bar: every option with its maintained count and the link that selects it."""
-
-    def link(label: str, count: int, active: bool, **override: Any) -> dict[str, Any]:
-        query = urlencode(filter_params(filters, **override))
-        return {"label": label, "count": count, "active": active, "href": "?" + query if query else "?"}
-
-    return [
-        {
-            "name": "Show",
-            "links": [link(label, counts.scope[value], filters.scope == value, scope=value) for value, label in selectors.SCOPES],
-        },
-        {
-            "name": "Status",
-            "links": [
-                link("Open and pending", counts.status[""], not filters.status, status=""),
-                link("Open", counts.status["open"], filters.status == "open", status="open"),
-                link("Pending", counts.status["pending"], filters.status == "pending", status="pending"),
-            ],
-        },
-        {
-            "name": "Priority",
-            "links": [link("Any", counts.priority[""], not filters.priority, priority="")]
-            + [
-                link(label, counts.priority.get(value, 0), filters.priority == value, priority=value)
-                for value, label in reversed(Priority.choices)
-            ],
-        },
-        {
-            "name": "Channel",
-            "links": [link("Any", sum(counts.channel.values()), not filters.channel_id, channel="")]
-            + [link(c.name, counts.channel.get(c.pk, 0), filters.channel_id == c.pk, channel=c.pk) for c in channels],
-        },
-    ]
-
-
-# The queue's rows are its hot path (every page load, every live push to every open queue), so a
-# row is built with format_html rather than the template engine: the same markup, about a tenth of
-# the time per row. templates/inbox/_queue_rows.html places them.
-_BADGES = {
-    "breached": '<span class="badge breached">Breached</span> ',
-    "at_risk": '<span class="badge at-risk">At risk</span> ',
-    "ok": '<span class="badge ok">On track</span> ',
-}
-_ROW = (
-    '<tr id="conv-{pk}" class="row sla-{state}" data-href="{href}" data-sort="{sort}">'
-    '<td class="sla">{badge}{due}</td>'
-    '<td><span class="chan chan-{flavor}">{channel}</span> <span class="vis vis-{vis}">{vis_label}</span></td>'
-    '<td class="who-cell"><span class="cust-name">{customer}</span> <span class="muted handle">{handle}</span></td>'
-    '<td><a class="open-conv" href="{href}">{preview}</a> <span class="status status-{status}">{status_label}</span> '
-    '<span class="prio prio-{priority}">{priority_label}</span></td>'
-    "<td>{waiting}</td>"
-    '<td class="assignee">{assignee}</td></tr>'
-)
-
-
-@lru_cache(maxsize=1)
-def _conversation_href() -> str:
-    return reverse("inbox:conversation", args=[0])
-
-
-def _short(delta_seconds: float) -> str:
-    s = int(abs(delta_seconds))
-    d, h, m = s // 86400, (s % 86400) // 3600, (s % 3600) // 60
-    text = f"{d}d {h}h" if d else f"{h}h {m}m" if h else f"{m}m {s % 60}s"
-    return text + (" overdue" if delta_seconds < 0 else "")
-
-
-def queue_row_html(c: Conversation, *, now: datetime | None = None) -> str:
-    """One queue row; the countdown and the wait are also ticked in the browser (parley.js)."""
-    now = now or timezone.now()
-    href = _conversation_href().replace("/0/", f"/{c.pk}/")
-    due_iso = c.sla_due_at.isoformat() if c.sla_due_at else ""
-    waiting_iso = c.waiting_since.isoformat() if c.waiting_since else ""
-    if c.sla_due_at:
-        due = format_html(
-            '<span class="countdown" data-due="{}" title="Due {}">{}</span>',
-            due_iso,
-            c.sla_due_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            _short((c.sla_due_at - now).total_seconds()),
-        )
-    else:
-        due = mark_safe('<span class="muted">no SLA</span>')  # noqa: S308 - a constant
-    if c.waiting_since:
-        waiting = format_html(
-            '<span class="waiting" data-since="{}" title="Waiting since {}">{}</span>',
-            waiting_iso,
-            c.waiting_since.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            _short((now - c.waiting_since).total_seconds()),
-        )
-    else:
-        waiting = mark_safe('<span class="muted">answered</span>')  # noqa: S308 - a constant
-    preview = c.last_message_preview or c.subject or "(no text)"
-    return format_html(
-        _ROW,
-        pk=c.pk,
-        state=c.sla_state,
-        href=href,
-        sort=f"{c.sla_rank}|{due_iso or '9999'}|{waiting_iso or '9999'}|{c.pk:012d}",
-        badge=mark_safe(_BADGES.get(c.sla_state, "")),  # noqa: S308 - constants above
-        due=due,
-        flavor=c.channel.flavor,
-        channel=c.channel.name,
-        vis=c.visibility,
-        vis_label=c.get_visibility_display(),
-        customer=c.customer.name or c.identity.display_name or c.identity.handle,
-        handle=c.identity.handle,
-        preview=preview if len(preview) <= 90 else preview[:89] + "…",
-        status=c.status,
-        status_label=c.get_status_display(),
-        priority=c.priority,
-        priority_label=c.get_priority_display(),
-        waiting=waiting,
-        assignee=c.assignee.display_name if c.assignee else "Unassigned",
-    )
-
-
-def ws_query(filters: selectors.QueueFilters) -> str:
-    query = urlencode(filter_params(filters))
-    return "/ws/queue/" + ("?" + query if query else "")
 
 
 @agent_required
@@ -351,7 +197,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
         error = "The reply was not sent: " + "; ".join(e for errs in form.errors.values() for e in errs)
         return _composer_response(request, conversation, form=form, error=error)
     data = form.cleaned_data
-    existing = Message.objects.filter(idempotency_key=data["idempotency_key"], conversation=conversation).first()
+    existing = selectors.reply_with_key(conversation=conversation, idempotency_key=data["idempotency_key"])
     if existing is None and not data.get("confirm"):
         # Someone else answered since this agent last looked: show it and ask before posting.
         newer = selectors.replies_since(conversation=conversation, seen_id=data.get("seen_outbound_id") or 0, user=request.user)
@@ -413,7 +259,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if assignee_id == "me":
         assignee = request.user
     elif assignee_id.isdigit():
-        assignee = get_object_or_404(User, pk=int(assignee_id), is_active=True, teams=conversation.team_id)
+        assignee = selectors.team_agent(team_id=conversation.team_id, user_id=int(assignee_id))
     try:
         actions.assign_conversation(conversation=conversation, assignee=assignee, actor=request.user)
     except actions.ActionError as error:
@@ -448,66 +294,13 @@ def set_priority(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @agent_required
 @require_POST
 def retry_message(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = get_object_or_404(Message, pk=message_id)
+    message = selectors.message_by_id(message_id=message_id)
     conversation = selectors.conversation_for_user(user=request.user, conversation_id=message.conversation_id)
     try:
         actions.retry_delivery(message=message, actor=request.user)
     except actions.ActionError as error:
         return _after_action(request, conversation, error=str(error))
     return _after_action(request, conversation)
-
-
-_PLACEHOLDER = re.compile(r"\{\{\s*(customer|agent)\.name\s*\}\}")
-
-
-def fill_placeholders(body: str, *, customer_name: str, agent_name: str) -> str:
-    """Plain substitution, not template rendering: a canned text is data, never code."""
-    values = {"customer": customer_name, "agent": agent_name}
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], body)
-
-
-@agent_required
-def canned_search(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = selectors.conversation_for_user(user=request.user, conversation_id=conversation_id)
-    customer_name = conversation.customer.name or conversation.identity.display_name or conversation.identity.handle
-    found = [
-        {"title": c.title, "text": fill_placeholders(c.body, customer_name=customer_name, agent_name=request.user.display_name)}
-        for c in selectors.canned_responses(user=request.user, team_id=conversation.team_id, query=request.GET.get("q", ""))
-    ]
-    return render(request, "inbox/_canned.html", {"found": found, "query": request.GET.get("q", "")})
-
-
-# --- canned responses (supervisors and admins keep them) -------------------------------------------
-
-
-def _canned_scope(request: HttpRequest) -> tuple[list[Team], bool]:
-    teams = list(Team.objects.filter(pk__in=selectors.visible_team_ids(user=request.user)))
-    return teams, request.user.role == Role.ADMIN
-
-
-@supervisor_required
-def canned_list(request: HttpRequest) -> HttpResponse:
-    teams, allow_all = _canned_scope(request)
-    form = CannedResponseForm(request.POST or None, teams=teams, allow_all_teams=allow_all)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        flash.success(request, "Canned response saved.")
-        return redirect("inbox:canned_list")
-    from django.db.models import Q
-
-    items = CannedResponse.objects.filter(Q(team__in=teams) | Q(team__isnull=True)).select_related("team")
-    return render(request, "inbox/canned_list.html", {"form": form, "items": items, "allow_all": allow_all})
-
-
-@supervisor_required
-@require_POST
-def canned_delete(request: HttpRequest, canned_id: int) -> HttpResponse:
-    teams, allow_all = _canned_scope(request)
-    item = get_object_or_404(CannedResponse, pk=canned_id)
-    if (item.team_id is None and not allow_all) or (item.team_id is not None and item.team not in teams):
-        raise Http404("No such canned response")
-    item.delete()
-    return redirect("inbox:canned_list")
 
 
 # --- customer --------------------------------------------------------------------------------------

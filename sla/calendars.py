@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 
 import holidays as holidays_lib
@@ -66,8 +66,6 @@ def _to_clock(
     # Keyed on updated_at (and the custom dates), so an edited calendar is rebuilt, not reused.
     if always_open:
         return clock.BusinessCalendar.always_open(timezone)
-    from datetime import time
-
     weekly = {day: [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in spans] for day, spans in hours}
     years = range(year - HOLIDAY_YEARS_BACK, year + HOLIDAY_YEARS_AHEAD + 1)
     closed = set(public_holidays(country=country, subdivision=subdivision, years=years)) | set(custom)

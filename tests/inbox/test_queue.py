@@ -1,60 +1,29 @@
 """The queue: urgency order, filters, keyset pages, maintained counts, fixed query count."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from inbox import selectors
-from inbox.actions import assign_conversation, ingest_message, set_conversation_priority, set_conversation_status
+from inbox.actions import assign_conversation, set_conversation_priority, set_conversation_status
 from inbox.models import Conversation, QueueCounter
-from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
+from tests.factories import make_channel, make_user
+from tests.inbox.queue_builders import queued_conversation, set_sla
 
 pytestmark = pytest.mark.django_db
 
 
-def _conversation(channel, *, text="Where is my order?", waited_minutes=0, name="Jo", handle="@jo"):
-    inbound = make_inbound(
-        channel=channel,
-        thread_key=f"t-{text}-{waited_minutes}-{name}",
-        text=text,
-        author=make_author(display_name=name, handle=handle),
-        at=timezone.now() - timedelta(minutes=waited_minutes),
-    )
-    return Conversation.objects.get(pk=ingest_message(inbound=inbound).conversation_id)
-
-
-def _set_sla(conversation, *, state, due_in_minutes):
-    Conversation.objects.filter(pk=conversation.pk).update(
-        sla_state=state,
-        sla_rank=0 if state == "breached" else 1,
-        sla_due_at=timezone.now() + timedelta(minutes=due_in_minutes),
-    )
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def channel(team):
-    return make_channel(team=team, name="X support", config={"flavor": "x"})
-
-
 def test_the_queue_lists_breached_first_then_by_sla_due_then_longest_waiting(team, channel):
     # given
-    later_due = _conversation(channel, text="later due")
-    sooner_due = _conversation(channel, text="sooner due")
-    breached = _conversation(channel, text="breached")
-    no_sla_long_wait = _conversation(channel, text="no sla, long wait", waited_minutes=90)
-    no_sla_short_wait = _conversation(channel, text="no sla, short wait", waited_minutes=5)
-    _set_sla(later_due, state="ok", due_in_minutes=60)
-    _set_sla(sooner_due, state="at_risk", due_in_minutes=10)
-    _set_sla(breached, state="breached", due_in_minutes=-5)
+    later_due = queued_conversation(channel, text="later due")
+    sooner_due = queued_conversation(channel, text="sooner due")
+    breached = queued_conversation(channel, text="breached")
+    no_sla_long_wait = queued_conversation(channel, text="no sla, long wait", waited_minutes=90)
+    no_sla_short_wait = queued_conversation(channel, text="no sla, short wait", waited_minutes=5)
+    set_sla(later_due, state="ok", due_in_minutes=60)
+    set_sla(sooner_due, state="at_risk", due_in_minutes=10)
+    set_sla(breached, state="breached", due_in_minutes=-5)
     agent = make_user(teams=[team])
     # when
     page = selectors.queue_rows(user=agent, filters=selectors.QueueFilters())
@@ -64,7 +33,7 @@ def test_the_queue_lists_breached_first_then_by_sla_due_then_longest_waiting(tea
 
 def test_the_next_page_continues_where_the_first_ended_without_repeats(team, channel):
     # given
-    conversations = [_conversation(channel, text=f"c{i}", waited_minutes=i) for i in range(7)]
+    conversations = [queued_conversation(channel, text=f"c{i}", waited_minutes=i) for i in range(7)]
     agent = make_user(teams=[team])
     # when
     first = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), limit=3)
@@ -79,7 +48,7 @@ def test_the_next_page_continues_where_the_first_ended_without_repeats(team, cha
 def test_the_queue_query_uses_no_offset(client, team, channel):
     # given
     for i in range(3):
-        _conversation(channel, text=f"c{i}", waited_minutes=i)
+        queued_conversation(channel, text=f"c{i}", waited_minutes=i)
     agent = make_user(teams=[team])
     client.force_login(agent)
     first = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), limit=1)
@@ -94,11 +63,11 @@ def test_the_queue_view_query_count_does_not_grow_with_rows(client, django_asser
     # given
     agent = make_user(teams=[team])
     client.force_login(agent)
-    _conversation(channel, text="only one")
+    queued_conversation(channel, text="only one")
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("inbox:queue"))
     for i in range(30):
-        _conversation(make_channel(team=team), text=f"more {i}", name=f"Customer {i}")
+        queued_conversation(make_channel(team=team), text=f"more {i}", name=f"Customer {i}")
     # when / then
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse("inbox:queue"))
@@ -118,12 +87,12 @@ def test_the_queue_view_query_count_does_not_grow_with_rows(client, django_asser
 def test_the_filters_narrow_the_queue(client, team, channel, params, expected):
     # given
     agent = make_user(teams=[team])
-    mine = _conversation(channel, text="mine")
-    _conversation(channel, text="theirs-none")
-    urgent = _conversation(channel, text="urgent")
-    pending = _conversation(channel, text="pending")
-    _conversation(make_channel(team=team, name="Mail"), text="other channel")
-    _conversation(channel, text="resolved")
+    mine = queued_conversation(channel, text="mine")
+    queued_conversation(channel, text="theirs-none")
+    urgent = queued_conversation(channel, text="urgent")
+    pending = queued_conversation(channel, text="pending")
+    queued_conversation(make_channel(team=team, name="Mail"), text="other channel")
+    queued_conversation(channel, text="resolved")
     assign_conversation(conversation=mine, assignee=agent, actor=agent)
     set_conversation_priority(conversation=urgent, priority="urgent", actor=agent)
     set_conversation_status(conversation=pending, status="pending", actor=agent)
@@ -142,8 +111,8 @@ def test_the_channel_filter_shows_only_that_channel(client, team, channel):
     # given
     agent = make_user(teams=[team])
     mail = make_channel(team=team, name="Mail", config={"flavor": "email"})
-    _conversation(channel, text="on x")
-    _conversation(mail, text="by mail")
+    queued_conversation(channel, text="on x")
+    queued_conversation(mail, text="by mail")
     client.force_login(agent)
     # when
     response = client.get(reverse("inbox:queue"), {"channel": mail.pk})
@@ -154,9 +123,9 @@ def test_the_channel_filter_shows_only_that_channel(client, team, channel):
 def test_counts_follow_new_assigned_and_resolved_conversations_without_counting(client, team, channel):
     # given
     agent = make_user(teams=[team])
-    first = _conversation(channel, text="one")
-    _conversation(channel, text="two")
-    resolved = _conversation(channel, text="three")
+    first = queued_conversation(channel, text="one")
+    queued_conversation(channel, text="two")
+    resolved = queued_conversation(channel, text="three")
     assign_conversation(conversation=first, assignee=agent, actor=agent)
     set_conversation_status(conversation=resolved, status="resolved", actor=agent)
     client.force_login(agent)
@@ -172,7 +141,7 @@ def test_counts_follow_new_assigned_and_resolved_conversations_without_counting(
 def test_counters_stay_right_when_a_conversation_moves_between_states(team, channel):
     # given
     agent = make_user(teams=[team])
-    conversation = _conversation(channel)
+    conversation = queued_conversation(channel)
     # when
     assign_conversation(conversation=conversation, assignee=agent, actor=agent)
     set_conversation_priority(conversation=conversation, priority="high", actor=agent)
@@ -180,28 +149,3 @@ def test_counters_stay_right_when_a_conversation_moves_between_states(team, chan
     # then
     live = {(c.status, c.priority, c.assignee_id, c.n) for c in QueueCounter.objects.filter(team_id=team.pk, n__gt=0)}
     assert live == {("pending", "high", agent.pk, 1)}
-
-
-def test_a_row_shows_channel_visibility_customer_first_line_wait_and_sla_in_words(client, team, channel):
-    # given
-    conversation = _conversation(
-        channel, text="Parcel never came\nsecond line here", waited_minutes=42, name="Ada Lovelace", handle="@ada"
-    )
-    _set_sla(conversation, state="at_risk", due_in_minutes=3)
-    client.force_login(make_user(teams=[team]))
-    # when
-    html = client.get(reverse("inbox:queue")).content.decode()
-    # then
-    for text in ("X support", "Public", "Ada Lovelace", "@ada", "Parcel never came", "At risk", "data-since=", "data-due="):
-        assert text in html
-    assert "second line here" not in html
-
-
-def test_a_breached_row_says_breached(client, team, channel):
-    # given
-    _set_sla(_conversation(channel), state="breached", due_in_minutes=-30)
-    client.force_login(make_user(teams=[team]))
-    # when
-    html = client.get(reverse("inbox:queue")).content.decode()
-    # then
-    assert "Breached" in html

@@ -1,38 +1,16 @@
-"""The conversation page, replying, collision, canned responses, the customer page, assignment."""
-
-from datetime import timedelta
+"""The conversation page, replying, collision, the customer page."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from accounts.models import User
 from inbox.actions import add_note, assign_conversation, ingest_message, send_reply, set_conversation_status
-from inbox.assignment import assign_waiting
 from inbox.inbound import Attachment
-from inbox.models import CannedResponse, Conversation, ConversationEvent, Customer, Message
+from inbox.models import Conversation, ConversationEvent, Customer, Message
 from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def agent(team):
-    return make_user(teams=[team], username="alice")
-
-
-@pytest.fixture
-def conversation(team):
-    channel = make_channel(team=team, name="X support", config={"flavor": "x"})
-    result = ingest_message(inbound=make_inbound(channel=channel, text="My parcel is lost"))
-    return Conversation.objects.get(pk=result.conversation_id)
 
 
 def _reply(client, conversation, **data):
@@ -144,18 +122,6 @@ def test_send_anyway_sends_after_the_collision_warning(client, agent, conversati
     _reply(client, conversation, confirm="on")
     # then
     assert Message.objects.filter(author_user=agent).count() == 1
-
-
-def test_canned_responses_are_found_by_typing_with_placeholders_filled(client, agent, conversation, team):
-    # given
-    CannedResponse.objects.create(team=team, title="Lost parcel", body="Hi {{customer.name}}, {{ agent.name }} here.")
-    CannedResponse.objects.create(team=make_team("Other"), title="Lost parcel elsewhere", body="not for you")
-    client.force_login(agent)
-    # when
-    html = client.get(reverse("inbox:canned", args=[conversation.pk]), {"q": "parcel"}, **HTMX).content.decode()
-    # then
-    assert "Hi Jo, alice here." in html
-    assert "not for you" not in html
 
 
 @pytest.mark.parametrize(
@@ -282,111 +248,6 @@ def test_the_same_email_address_is_suggested(client, agent, team):
     other = Conversation.objects.get(pk=second.conversation_id).customer
     assert f'href="/customers/{other.pk}/"' in html
     assert "same email address" in html
-
-
-# --- automatic assignment ---------------------------------------------------------------------------
-
-
-def _online(user, capacity=10):
-    User.objects.filter(pk=user.pk).update(last_seen_at=timezone.now(), capacity=capacity)
-
-
-def _waiting(channel, n):
-    return [
-        Conversation.objects.get(
-            pk=ingest_message(
-                inbound=make_inbound(channel=channel, thread_key=f"w{i}", at=timezone.now() - timedelta(minutes=n - i))
-            ).conversation_id
-        )
-        for i in range(n)
-    ]
-
-
-def test_auto_assignment_takes_turns_among_online_agents(team):
-    # given
-    team.auto_assign = True
-    team.save()
-    alice, bob = make_user(teams=[team]), make_user(teams=[team])
-    offline = make_user(teams=[team])
-    _online(alice)
-    _online(bob)
-    conversations = _waiting(make_channel(team=team), 4)
-    # when
-    assign_waiting(team_id=team.pk)
-    # then
-    owners = [Conversation.objects.get(pk=c.pk).assignee_id for c in conversations]
-    assert owners.count(alice.pk) == 2 and owners.count(bob.pk) == 2
-    assert offline.pk not in owners
-
-
-def test_auto_assignment_respects_capacity_and_hands_out_the_most_urgent_first(team):
-    # given
-    team.auto_assign = True
-    team.save()
-    alice = make_user(teams=[team])
-    _online(alice, capacity=1)
-    conversations = _waiting(make_channel(team=team), 3)
-    Conversation.objects.filter(pk=conversations[2].pk).update(sla_state="breached", sla_rank=0)
-    # when
-    assign_waiting(team_id=team.pk)
-    # then
-    assigned = list(Conversation.objects.filter(assignee=alice).values_list("pk", flat=True))
-    assert assigned == [conversations[2].pk]
-
-
-def test_resolving_frees_capacity_for_the_next_waiting_conversation(team, django_capture_on_commit_callbacks):
-    # given
-    team.auto_assign = True
-    team.save()
-    alice = make_user(teams=[team])
-    _online(alice, capacity=1)
-    first, second = _waiting(make_channel(team=team), 2)
-    assign_waiting(team_id=team.pk)
-    # when
-    with django_capture_on_commit_callbacks(execute=True):
-        set_conversation_status(conversation=Conversation.objects.get(pk=first.pk), status="resolved", actor=alice)
-    # then
-    assert Conversation.objects.get(pk=second.pk).assignee == alice
-
-
-def test_a_team_without_auto_assign_is_left_alone(team):
-    # given
-    alice = make_user(teams=[team])
-    _online(alice)
-    _waiting(make_channel(team=team), 2)
-    # when
-    count = assign_waiting(team_id=team.pk)
-    # then
-    assert count == 0
-    assert not Conversation.objects.filter(assignee__isnull=False).exists()
-
-
-def test_a_supervisor_adds_a_canned_response_for_their_team(client, team):
-    # given
-    supervisor = make_user(role="supervisor", supervises=[team])
-    client.force_login(supervisor)
-    # when
-    client.post(reverse("inbox:canned_list"), {"team": team.pk, "title": "Thanks", "body": "Thanks {{customer.name}}!"})
-    # then
-    assert list(CannedResponse.objects.filter(team=team).values_list("title", flat=True)) == ["Thanks"]
-
-
-def test_an_agent_cannot_manage_canned_responses(client, agent):
-    # given
-    client.force_login(agent)
-    # when
-    response = client.get(reverse("inbox:canned_list"))
-    # then
-    assert response.status_code == 404
-
-
-def test_shared_starter_canned_responses_are_found_by_every_team(client, agent, conversation):
-    # given
-    client.force_login(agent)
-    # when
-    html = client.get(reverse("inbox:canned", args=[conversation.pk]), {"q": "order number"}, **HTMX).content.decode()
-    # then
-    assert "Could you share your order number, Jo?" in html
 
 
 def test_a_failed_reply_shows_the_reason_and_a_retry_that_queues_it_again(client, agent, conversation):

@@ -10,8 +10,8 @@ Then it starts a real daphne on the big database and measures, over --messages m
 from the ingest_message call to the websocket frame carrying the rendered row at a connected
 queue page, beside a bare websocket echo round trip on the same server.
 
-    .venv/bin/python bench/queue.py                                  # 1M vs 10k, 500 live messages
-    .venv/bin/python bench/queue.py --conversations 100000 --small 10000 --messages 200
+    .venv/bin/python bench/queue_view.py                             # 1M vs 10k, 500 live messages
+    .venv/bin/python bench/queue_view.py --conversations 100000 --small 10000 --messages 200
 
 Targets (issue 5): queue p95 <= 50 ms at 1M, p95(1M) / p95(10k) <= 1.5; live p95 <= 250 ms.
 """
@@ -21,8 +21,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Named for what it measures, this file would shadow the standard library's queue module (which
-# asyncio imports) as sys.path[0]: the repository root takes its place, as in the other benches.
+# bench/sla.py is named for what it measures: as sys.path[0] this folder would shadow the sla app
+# with it, and leave out the repository root, so the root takes its place.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse  # noqa: E402
@@ -194,7 +194,7 @@ def measure_queue(*, repeat: int) -> dict[tuple[str, str, int], list[float]]:
     from accounts.models import User
     from inbox import selectors
     from inbox.models import Channel
-    from inbox.views import filters_from
+    from inbox.queue_rendering import filters_from
 
     agent = User.objects.get(username="agent-1-0")
     admin = User.objects.get(username="bench-admin")
@@ -277,13 +277,12 @@ def live_latency(*, messages: int, run_id: str) -> None:
     port = _free_port()
     env = {
         **os.environ,
-        "PARLEY_BENCH_ECHO": "1",
         "PARLEY_RUN_ID": run_id,
         "PARLEY_INPROCESS_WORKERS": "0",
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "bench.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

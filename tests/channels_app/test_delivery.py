@@ -1,0 +1,121 @@
+"""Delivery, whatever the channel: claim a queued reply once, post it, record what the platform said.
+
+Runs on the simulated channel, whose send is replaced by the platform answer each test needs.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from channels_app import delivery
+from channels_app.base import PermanentSendError, SendResult, TransientSendError
+from channels_app.registry import KINDS
+from inbox import ports
+from inbox.actions import claim_reply, ingest_message, send_reply
+from inbox.models import Conversation, ConversationEvent, DeliveryState, Message
+from tests.factories import make_channel, make_inbound, make_team, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Platform:
+    """The simulated channel's platform: answers every post with `answer` and counts the posts."""
+
+    answer: Exception | None = None
+    posted: list[int] = field(default_factory=list)
+
+    def send(self, connector, message):
+        self.posted.append(message.pk)
+        if self.answer is not None:
+            raise self.answer
+        return SendResult(external_id=f"platform-{message.pk}")
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    fake = Platform()
+    monkeypatch.setattr(KINDS["simulated"].connector, "send", lambda connector, message: fake.send(connector, message))
+    return fake
+
+
+@pytest.fixture
+def announced(monkeypatch, settings):
+    """The changes announced after commit, as (conversation id, reason), handed straight to this list."""
+    seen = []
+    settings.REDIS_URL = ""
+    worker = ports.ChangeWorker(
+        handle=lambda conversation_id, team_id, reason: seen.append((conversation_id, reason)), drain=lambda: None
+    )
+    monkeypatch.setitem(ports._provided, "change_worker", worker)
+    return seen
+
+
+@pytest.fixture
+def reply():
+    """A queued reply (its delivery task is not run: these tests call delivery themselves)."""
+    team = make_team()
+    conversation = Conversation.objects.get(
+        pk=ingest_message(inbound=make_inbound(channel=make_channel(team=team))).conversation_id
+    )
+    return send_reply(
+        conversation=conversation, author=make_user(teams=[team]), text="On its way", visibility="public", idempotency_key="d-1"
+    )
+
+
+def test_a_queued_reply_is_claimed_once(reply):
+    # given
+    first = claim_reply(message_id=reply.pk)
+    # when
+    second = claim_reply(message_id=reply.pk)
+    # then
+    assert first is not None and second is None
+    assert Message.objects.get(pk=reply.pk).delivery_attempts == 1
+
+
+def test_a_reply_delivered_twice_is_posted_once(platform, reply):
+    # given
+    delivery.deliver_message(message_id=reply.pk)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert outcome.state == "skipped"
+    assert platform.posted == [reply.pk]
+    assert Message.objects.get(pk=reply.pk).external_id == f"platform-{reply.pk}"
+
+
+def test_a_transient_error_puts_the_reply_back_in_the_queue(platform, reply):
+    # given
+    platform.answer = TransientSendError("rate limited", retry_after=30)
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert (outcome.state, outcome.retry_after) == ("retry", 30)
+    message = Message.objects.get(pk=reply.pk)
+    assert (message.delivery_state, message.delivery_error) == (DeliveryState.QUEUED, "rate limited")
+
+
+def test_a_permanent_error_fails_the_reply_with_the_reason(platform, reply):
+    # given
+    platform.answer = PermanentSendError("duplicate content")
+    # when
+    outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert outcome.state == "failed"
+    message = Message.objects.get(pk=reply.pk)
+    assert (message.delivery_state, message.delivery_error) == (DeliveryState.FAILED, "duplicate content")
+    assert platform.posted == [reply.pk]
+
+
+def test_a_failed_reply_is_recorded_and_announced_as_a_delivery_change(
+    django_capture_on_commit_callbacks, platform, announced, reply
+):
+    # given
+    platform.answer = PermanentSendError("the customer blocked the page")
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.deliver_message(message_id=reply.pk)
+    # then
+    event = ConversationEvent.objects.get(conversation_id=reply.conversation_id, kind="reply_failed")
+    assert event.data == {"message_id": reply.pk, "reason": "the customer blocked the page"}
+    assert announced == [(reply.conversation_id, "delivery")]
