@@ -35,8 +35,8 @@ from typing import Any
 # As a script, sys.path[0] is bench/, whose sla.py would shadow the sla package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import businesstimedelta  # type: ignore[import-untyped]
-import pytz  # type: ignore[import-untyped]
+import businesstimedelta
+import pytz
 
 from sla.clock import BusinessCalendar, add_business_time
 

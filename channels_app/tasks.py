@@ -16,7 +16,7 @@ MAX_SEND_RETRIES = 8
 
 
 @shared_task(bind=True, max_retries=MAX_SEND_RETRIES, autoretry_for=(OperationalError,), retry_backoff=True)
-def deliver_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
+def deliver_message(self, message_id: int) -> str:
     outcome = delivery.deliver_message(message_id=message_id)
     if outcome.state != "retry":
         return outcome.state

@@ -38,7 +38,7 @@ def reject(request: HttpRequest, *, source: str, reason: str, status: int = 403)
     )
     response = JsonResponse({"error": reason}, status=status)
     # Django's request logger would add a second line for the same refusal.
-    response._has_been_logged = True  # type: ignore[attr-defined]
+    response._has_been_logged = True
     return response
 
 

@@ -22,21 +22,21 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
             return None
         return home
 
-    async def receive(self, channel):  # type: ignore[no-untyped-def]
+    async def receive(self, channel):
         self._home_loop = asyncio.get_running_loop()
         return await super().receive(channel)
 
-    async def group_add(self, group, channel):  # type: ignore[no-untyped-def]
+    async def group_add(self, group, channel):
         if (home := self._foreign_loop()) is not None:
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(super().group_add(group, channel), home))
         return await super().group_add(group, channel)
 
-    async def send(self, channel, message):  # type: ignore[no-untyped-def]
+    async def send(self, channel, message):
         if (home := self._foreign_loop()) is not None:
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(super().send(channel, message), home))
         return await super().send(channel, message)
 
-    async def group_send(self, group, message):  # type: ignore[no-untyped-def]
+    async def group_send(self, group, message):
         if (home := self._foreign_loop()) is not None:
             return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(super().group_send(group, message), home))
         return await super().group_send(group, message)

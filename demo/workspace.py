@@ -147,14 +147,14 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
 
 
 @transaction.atomic
-def _backdate(conversation_id: int, *, at, priority: str) -> None:  # type: ignore[no-untyped-def]
+def _backdate(conversation_id: int, *, at, priority: str) -> None:
     Conversation.objects.filter(pk=conversation_id).update(created_at=at, priority=priority)
     ConversationEvent.objects.filter(conversation_id=conversation_id).update(created_at=at)
     Message.objects.filter(conversation_id=conversation_id).update(received_time=at)
 
 
 @transaction.atomic
-def _historical_reply(conversation_id: int, *, agent: User, at, text: str) -> None:  # type: ignore[no-untyped-def]
+def _historical_reply(conversation_id: int, *, agent: User, at, text: str) -> None:
     conversation = Conversation.objects.get(pk=conversation_id)
     Message.objects.create(
         conversation=conversation,
@@ -176,7 +176,7 @@ def _historical_reply(conversation_id: int, *, agent: User, at, text: str) -> No
 
 
 @transaction.atomic
-def _historical_resolve(conversation_id: int, *, agent: User, at) -> None:  # type: ignore[no-untyped-def]
+def _historical_resolve(conversation_id: int, *, agent: User, at) -> None:
     Conversation.objects.filter(pk=conversation_id).update(status=ConversationStatus.RESOLVED, resolved_at=at)
     ConversationEvent.objects.create(
         conversation_id=conversation_id, kind="status", actor=agent, data={"from": "open", "to": "resolved"}, created_at=at

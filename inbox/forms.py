@@ -42,7 +42,7 @@ class CannedResponseForm(forms.ModelForm):
         help_texts = {"body": "Placeholders: {{customer.name}}, {{agent.name}}.", "team": "Empty: every team."}
 
     def __init__(self, *args: object, teams: list[Team], allow_all_teams: bool, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         field = self.fields["team"]
-        field.queryset = Team.objects.filter(pk__in=[t.pk for t in teams])  # type: ignore[attr-defined]
+        field.queryset = Team.objects.filter(pk__in=[t.pk for t in teams])
         field.required = not allow_all_teams

@@ -262,7 +262,7 @@ def evaluate(*, timeline: list[Entry], targets: Targets, calendar: BusinessCalen
             )
         )
     active = [r for r in running if r.due_at is not None]
-    earliest = min(active, key=lambda r: r.due_at) if active else None  # type: ignore[arg-type, return-value]
+    earliest = min(active, key=lambda r: r.due_at) if active else None
     if any(r.breached_at is not None for r in running):
         state = "breached"
     elif any(r.warning_at is not None and r.warning_at <= now for r in active):

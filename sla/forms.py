@@ -57,7 +57,7 @@ class CalendarForm(forms.ModelForm):
         model = BusinessCalendar
         fields = ["name", "timezone", "always_open", "holiday_country", "holiday_subdivision"]
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         hours = self.instance.weekly_hours if self.instance.pk else {}
         for index, name in enumerate(DAYS):
@@ -92,7 +92,7 @@ class CalendarForm(forms.ModelForm):
                 raise forms.ValidationError(f"“{line}” does not start with a date like 2026-12-24.") from error
         return rows
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
+    def clean(self) -> dict:
         data = super().clean()
         weekly = {}
         for index, name in enumerate(DAYS):
@@ -146,7 +146,7 @@ class PolicyForm(forms.ModelForm):
             "warning_minutes_before",
         ]
 
-    def clean(self) -> dict:  # type: ignore[type-arg]
+    def clean(self) -> dict:
         data = super().clean()
         if not any(data.get(k) for k in ("first_response_minutes", "next_response_minutes", "resolution_minutes")):
             raise forms.ValidationError("Set at least one target.")

@@ -32,7 +32,7 @@ def settings_index(request: HttpRequest) -> HttpResponse:
 
 def _preview(calendar: BusinessCalendar) -> list[tuple[object, object]]:
     # UTC here; the template shows them in the calendar's own zone.
-    return next_openings(timezone.now(), to_clock(calendar, today=timezone.now().date()), 5)  # type: ignore[return-value]
+    return next_openings(timezone.now(), to_clock(calendar, today=timezone.now().date()), 5)
 
 
 def _save_and_rescore(request: HttpRequest, form: CalendarForm | PolicyForm) -> BusinessCalendar | SlaPolicy:

@@ -26,7 +26,7 @@ def make_user(
     supervises: list[Team] = (),
     username: str | None = None,
     password: str = "pw-12345678",
-) -> User:  # type: ignore[assignment]
+) -> User:
     user = User.objects.create_user(username=username or f"user{next(_seq)}", password=password, role=role)
     user.teams.set(teams)
     user.supervised_teams.set(supervises)

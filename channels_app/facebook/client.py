@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import facebook  # type: ignore[import-untyped]  # no stubs for 3.1.0
+import facebook
 import requests
 from django.conf import settings
 

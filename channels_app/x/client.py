@@ -48,7 +48,7 @@ AUTH_PROBLEMS = ("client-forbidden", "oauth1-permissions", "unsupported-authenti
 
 
 class _TimeoutSession(requests.Session):
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", REQUEST_TIMEOUT)
         return super().request(method, url, *args, **kwargs)
 

@@ -602,7 +602,7 @@ def test_naive_datetime_is_rejected(call: object) -> None:
 
     # when / then
     with pytest.raises(ValueError, match="timezone-aware"):
-        call(calendar)  # type: ignore[operator]
+        call(calendar)
 
 
 def test_negative_duration_is_rejected() -> None:
