@@ -4,6 +4,9 @@ Everything here works on aware datetimes and returns UTC. Opening hours are loca
 wall-clock times in the calendar's zone, but time is counted as real elapsed time, so
 a DST change inside an open interval makes it an hour longer or shorter.
 
+It stays one module (over 400 lines) because the interval walk, the DST handling and
+the holiday rules share one set of invariants that the hypothesis tests check together.
+
 Internally instants are integers (microseconds since the Unix epoch, UTC): summing and
 comparing ints is cheaper than datetime arithmetic, and exact.
 """
