@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
-from inbox.models import Channel
+from inbox.models import Channel, Message
 
 
 class WebhookEvent(models.Model):
@@ -16,15 +18,50 @@ class WebhookEvent(models.Model):
         indexes = [models.Index(fields=["processed_at", "received_at"], name="webhook_unprocessed")]
 
 
+class QuarantineKind(models.TextChoices):
+    UNPARSEABLE = "unparseable", "Cannot be read"
+    TOO_LARGE = "too_large", "Too large"
+    STORE_FAILED = "store_failed", "Storing failed"
+    NOT_STORED = "not_stored", "No conversation to join"
+    SPOOF = "spoof", "Suspected spoof"
+    DUPLICATE = "duplicate", "Second copy"
+
+
 class QuarantinedMail(models.Model):
-    """A mail that could not be turned into a message: kept whole, shown to admins, reprocessable."""
+    """A mail that was not turned into a message: kept whole with its reason, shown to admins, reprocessable."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="quarantine")
+    kind = models.CharField(max_length=20, choices=QuarantineKind.choices, default=QuarantineKind.UNPARSEABLE)
     raw = models.BinaryField()
+    # sha256 of the raw bytes with line endings normalised (see channels_app.email.intake.content_hash).
+    content_hash = models.CharField(max_length=64, blank=True)
     error = models.TextField()
     uid = models.BigIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     reprocessed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The message this mail duplicates (kind duplicate) or became (reprocessed or released).
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "content_hash"], condition=~Q(content_hash=""), name="quarantine_unique_content"
+            )
+        ]
+
+
+class ReceivedMail(models.Model):
+    """The content hash of every mail stored as a message: a mail is a duplicate only if its bytes are."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    uid = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "content_hash"], name="received_mail_unique_content")]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages as flash
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -23,9 +24,9 @@ from accounts.permissions import admin_required
 from channels_app.base import ChannelAuthError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.email.client import TLS_MODES, MailClient, MailServerError
-from channels_app.email.connector import reprocess_quarantined
+from channels_app.email.intake import reprocess_quarantined
 from channels_app.email.parsing import UnparseableMail
-from channels_app.models import QuarantinedMail
+from channels_app.models import QuarantinedMail, QuarantineKind
 from inbox import actions
 from inbox.models import Channel, ChannelKind
 
@@ -164,9 +165,17 @@ def email_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @admin_required
 def quarantine_list(request: HttpRequest) -> HttpResponse:
-    items = QuarantinedMail.objects.select_related("channel").order_by("-received_at")[:200]
+    items = QuarantinedMail.objects.select_related("channel", "released_by")
+    kind = request.GET.get("kind", "")
+    if kind in QuarantineKind.values:
+        items = items.filter(kind=kind)
+    items = items.order_by("-received_at")[:200]
     rows = [{"item": item, "preview": bytes(item.raw[:1500]).decode("utf-8", "replace")} for item in items]
-    return render(request, "channels_app/email_quarantine.html", {"rows": rows})
+    counts = dict(QuarantinedMail.objects.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    kinds = [(value, label, counts.get(value, 0)) for value, label in QuarantineKind.choices]
+    return render(
+        request, "channels_app/email_quarantine.html", {"rows": rows, "kinds": kinds, "kind": kind, "spoof": QuarantineKind.SPOOF}
+    )
 
 
 @admin_required
@@ -178,19 +187,37 @@ def quarantine_raw(request: HttpRequest, item_id: int) -> HttpResponse:
     return response
 
 
-@admin_required
-@require_POST
-def quarantine_reprocess(request: HttpRequest, item_id: int) -> HttpResponse:
+def _retry(request: HttpRequest, item_id: int, *, release: bool) -> HttpResponse:
     item = get_object_or_404(QuarantinedMail.objects.select_related("channel"), pk=item_id)
     try:
-        created = reprocess_quarantined(item=item)
+        outcome = reprocess_quarantined(item=item, released_by=request.user if release else None)
     except UnparseableMail as error:
         flash.error(request, f"Mail {item.pk} still cannot be read: {error}")
     else:
-        flash.success(
-            request, f"Mail {item.pk} reprocessed: " + ("a message was added." if created else "it was already stored.")
-        )
+        if outcome.created:
+            flash.success(request, f"Mail {item.pk} {'released' if release else 'reprocessed'}: a message was added.")
+        elif outcome.message_id is not None:
+            flash.success(request, f"Mail {item.pk} reprocessed: it was already stored.")
+        else:
+            flash.error(request, f"Mail {item.pk} is still quarantined: {outcome.reason}")
+    logger.info(
+        "quarantined mail released" if release else "quarantined mail reprocessed",
+        extra={"quarantine_id": item.pk, "channel_id": item.channel_id, "user_id": request.user.pk},
+    )
     return redirect("channel_settings:email_quarantine")
+
+
+@admin_required
+@require_POST
+def quarantine_reprocess(request: HttpRequest, item_id: int) -> HttpResponse:
+    return _retry(request, item_id, release=False)
+
+
+@admin_required
+@require_POST
+def quarantine_release(request: HttpRequest, item_id: int) -> HttpResponse:
+    """An admin vouches for a mail held as a suspected spoof: it is stored as its sender wrote it."""
+    return _retry(request, item_id, release=True)
 
 
 urlpatterns = [
@@ -201,4 +228,5 @@ urlpatterns = [
     path("quarantine/", quarantine_list, name="email_quarantine"),
     path("quarantine/<int:item_id>/raw/", quarantine_raw, name="email_quarantine_raw"),
     path("quarantine/<int:item_id>/reprocess/", quarantine_reprocess, name="email_quarantine_reprocess"),
+    path("quarantine/<int:item_id>/release/", quarantine_release, name="email_quarantine_release"),
 ]

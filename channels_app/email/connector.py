@@ -2,8 +2,8 @@
 
 Every inbox write goes through inbox.actions: the cursor (update_channel_cursor, under a row lock,
 since IDLE and the beat poll may overlap), the files (store_attachment, attach_files), the message
-(ingest_message), a bounce (record_bounce) and the Message-ID of a reply (record_send_details).
-QuarantinedMail is this app's own table.
+(ingest_message, in channels_app.email.intake), a bounce (record_bounce) and the Message-ID of a
+reply (record_send_details). QuarantinedMail and ReceivedMail are this app's own tables.
 """
 
 from __future__ import annotations
@@ -14,21 +14,18 @@ from email.utils import formataddr, formatdate, make_msgid
 from functools import cached_property
 from typing import Any, ClassVar
 
-from django.db import DatabaseError, transaction
-from django.urls import reverse
-from django.utils import timezone
 from imapclient import IMAPClient
 
 from channels_app.base import PermanentSendError, SendResult
+from channels_app.email import intake, quarantine
 from channels_app.email.client import MailClient, MailServerError
 from channels_app.email.html import text_to_html
-from channels_app.email.parsing import DEFAULT_MAX_ATTACHMENT_BYTES, ParsedMail, UnparseableMail, parse_mail
-from channels_app.email.payloads import inbound_message, listed_attachment, stored_attachment
-from channels_app.email.threading import decide_thread, subject_for
-from channels_app.models import QuarantinedMail
+from channels_app.email.intake import DEFAULT_MAX_MAIL_BYTES
+from channels_app.email.parsing import DEFAULT_MAX_ATTACHMENT_BYTES
+from channels_app.email.threading import subject_for
+from channels_app.models import QuarantineKind
 from inbox import actions
-from inbox.inbound import Attachment
-from inbox.models import Channel, Conversation, Direction, Message, MessageKind, StoredAttachment
+from inbox.models import Channel, Conversation, Direction, Message, MessageKind
 from inbox.ports import ReplyRefused
 
 logger = logging.getLogger(__name__)
@@ -105,81 +102,22 @@ class EmailConnector:
     def max_attachment_bytes(self) -> int:
         return int(self.config.get("max_attachment_bytes") or DEFAULT_MAX_ATTACHMENT_BYTES)
 
+    @property
+    def max_mail_bytes(self) -> int:
+        return int(self.config.get("max_mail_bytes") or DEFAULT_MAX_MAIL_BYTES)
+
     def process_raw(self, raw: bytes, *, uid: int | None = None, uidvalidity: int | None = None) -> int:
-        """Parse, thread and store one mail; quarantine it when it cannot be a message. Returns 1 if new."""
-        try:
-            mail = parse_mail(raw, max_attachment_bytes=self.max_attachment_bytes)
-        except UnparseableMail as error:
-            self.quarantine(raw, str(error), uid=uid)
-            return 0
-        try:
-            return self.ingest_parsed(mail, uid=uid, uidvalidity=uidvalidity)
-        except DatabaseError:
-            raise  # the database is unwell: stop here, the cursor stays, the next poll retries
-        except Exception as error:  # noqa: BLE001 - one mail that breaks storing must not block the mailbox
-            self.quarantine(raw, f"The mail could not be stored: {type(error).__name__}: {error}", uid=uid)
-            return 0
-
-    def quarantine(self, raw: bytes, reason: str, *, uid: int | None = None) -> None:
-        if QuarantinedMail.objects.filter(channel_id=self.channel.pk, raw=raw).exists():
-            return  # seen before (a resync, a retried poll): one quarantine entry per mail
-        QuarantinedMail.objects.create(channel_id=self.channel.pk, raw=raw, error=reason[:2000], uid=uid)
-        logger.warning("email quarantined", extra={"channel_id": self.channel.pk, "uid": uid, "reason": reason})
-
-    def ingest_parsed(self, mail: ParsedMail, *, uid: int | None = None, uidvalidity: int | None = None) -> int:
-        if Message.objects.filter(channel_id=self.channel.pk, external_id=mail.message_id).exists():
-            return 0  # a resync or a repeated poll: this Message-ID is stored already
-        decision = decide_thread(channel=self.channel, mail=mail)
-        now = timezone.now()
-        with transaction.atomic():
-            stored, attachments = self._store_attachments(mail)
-            inbound = inbound_message(
-                mail,
-                channel_id=self.channel.pk,
-                thread=decision,
-                attachments=attachments,
-                inline_urls={item.content_id: attachment.url for item, attachment in stored if item.content_id},
-                now=now,
-                uid=uid,
-                uidvalidity=uidvalidity,
-            )
-            result = actions.ingest_message(inbound=inbound)
-            # A mail that was not stored after all (stored concurrently) leaves no files behind.
-            actions.attach_files(
-                message_id=result.message_id if result.created else None, files=[item for item, _ in stored]
-            )
-            if mail.bounce and mail.bounce_refers_to:
-                actions.record_bounce(channel_id=self.channel.pk, external_id=mail.bounce_refers_to, reason=mail.bounce_reason)
-        logger.info(
-            "email ingested",
-            extra={
-                "channel_id": self.channel.pk,
-                "uid": uid,
-                "new": result.created,
-                "conversation_id": result.conversation_id,
-                "matched_by": decision.matched_by,
-            },
+        """Store one mail or quarantine it (channels_app.email.intake). Returns 1 if a message was added."""
+        return intake.receive(
+            self.channel,
+            raw,
+            where=intake.Where(uid=uid, uidvalidity=uidvalidity),
+            max_mail_bytes=self.max_mail_bytes,
+            max_attachment_bytes=self.max_attachment_bytes,
         )
-        return int(result.created)
 
-    def _store_attachments(self, mail: ParsedMail) -> tuple[list[tuple[StoredAttachment, Attachment]], list[Attachment]]:
-        stored: list[tuple[StoredAttachment, Attachment]] = []
-        listed: list[Attachment] = []
-        for part in mail.attachments:
-            if part.too_large:
-                listed.append(listed_attachment(part))
-                continue
-            item = actions.store_attachment(
-                channel_id=self.channel.pk,
-                name=part.filename,
-                content_type=part.content_type,
-                content_id=part.content_id,
-                data=part.data,
-            )
-            attachment = stored_attachment(part, storage_key=str(item.pk), url=reverse("email:attachment", args=[item.pk]))
-            stored.append((item, attachment))
-            listed.append(attachment)
-        return stored, listed
+    def quarantine(self, raw: bytes, reason: str, *, uid: int | None = None, kind: str = QuarantineKind.UNPARSEABLE) -> None:
+        quarantine.add(channel_id=self.channel.pk, raw=raw, kind=kind, reason=reason, uid=uid, digest=intake.content_hash(raw))
 
     # --- SMTP -----------------------------------------------------------------------------------------
 
@@ -244,17 +182,3 @@ class EmailConnector:
     def check_reply(self, conversation: Conversation, *, text: str, visibility: str, options: dict[str, Any]) -> None:
         if conversation.identity.kind != "email" or "@" not in conversation.identity.external_id:
             raise ReplyRefused("This conversation has no email address to answer.")
-
-
-def reprocess_quarantined(*, item: QuarantinedMail) -> int:
-    """Try a quarantined mail again (after a fix); raises UnparseableMail if it still cannot be read."""
-    raw = bytes(item.raw)
-    connector = EmailConnector(item.channel)
-    try:
-        mail = parse_mail(raw, max_attachment_bytes=connector.max_attachment_bytes)
-    except UnparseableMail as error:
-        QuarantinedMail.objects.filter(pk=item.pk).update(error=str(error)[:2000])
-        raise
-    created = connector.ingest_parsed(mail, uid=item.uid)
-    QuarantinedMail.objects.filter(pk=item.pk).update(reprocessed_at=timezone.now())
-    return created

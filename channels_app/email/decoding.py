@@ -40,8 +40,10 @@ def msgid_list(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def fallback_msgid(date: str, sender: str, subject: str) -> str:
-    digest = hashlib.sha256("\n".join([date.strip(), sender.strip(), subject.strip()]).encode("utf-8", "replace"))
+def fallback_msgid(raw: bytes) -> str:
+    """A stable id for a mail without a (usable) Message-ID: the hash of the whole mail, so two
+    different mails never share one (Date, From and Subject alone often coincide)."""
+    digest = hashlib.sha256(raw.replace(b"\r\n", b"\n"))
     return f"<{digest.hexdigest()[:40]}@no-message-id.parley.invalid>"
 
 
@@ -120,4 +122,3 @@ def filename_of(part: Message) -> str:
     except Exception:  # noqa: BLE001
         name = None
     return clean_str(name or "")
-

@@ -128,20 +128,19 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT
     if not senders:
         raise UnparseableMail("The mail has no sender address (From).")
     try:
-        return _parse(msg, senders[0], max_attachment_bytes)
+        return _parse(msg, raw, senders[0], max_attachment_bytes)
     except UnparseableMail:
         raise
     except Exception as error:  # noqa: BLE001 - an unforeseen break in a wild mail goes to quarantine
         raise UnparseableMail(f"The mail could not be read: {type(error).__name__}: {error}") from error
 
 
-def _parse(msg: Message, sender: tuple[str, str], max_attachment_bytes: int) -> ParsedMail:
+def _parse(msg: Message, raw: bytes, sender: tuple[str, str], max_attachment_bytes: int) -> ParsedMail:
     from_name, from_address = sender
     subject = header(msg, "Subject")
-    date_raw = header(msg, "Date")
     own_id = normalize_msgid(header(msg, "Message-ID"))
     has_id = bool(own_id) and len(own_id) <= MAX_ID_LENGTH
-    message_id = own_id if has_id else fallback_msgid(date_raw, from_address.lower(), subject)
+    message_id = own_id if has_id else fallback_msgid(raw)
 
     text_parts: list[str] = []
     html_parts: list[str] = []
@@ -277,4 +276,3 @@ def _attachment(part: Message, limit: int) -> ParsedAttachment:
         inline=inline,
         too_large=too_large,
     )
-

@@ -40,12 +40,17 @@ def inbound_message(
     now: datetime,
     uid: int | None = None,
     uidvalidity: int | None = None,
+    external_id: str = "",
 ) -> InboundMessage:
-    """inline_urls: Content-ID -> our download link, so cid: images show from our own server."""
+    """inline_urls: Content-ID -> our download link, so cid: images show from our own server.
+
+    external_id: the mail's Message-ID, or that id made unique when another mail with other
+    content already has it (see channels_app.email.intake).
+    """
     platform_time = mail.date if mail.date is not None and mail.date <= now + FUTURE_DATE_TOLERANCE else now
     return InboundMessage(
         channel_id=channel_id,
-        external_id=mail.message_id,
+        external_id=external_id or mail.message_id,
         thread_key=thread.thread_key,
         author=AuthorIdentity(kind="email", external_id=mail.from_address, handle=mail.from_address, display_name=mail.from_name),
         text=mail.text,

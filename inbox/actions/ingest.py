@@ -12,6 +12,7 @@ from django.utils import timezone
 from inbox import changes
 from inbox.actions.common import IngestError, preview_of, record_event
 from inbox.actions.customers import refresh_identity, resolve_identity
+from inbox.columns import fit_inbound
 from inbox.inbound import AuthorIdentity, InboundMessage
 from inbox.lock_objects import lock_thread
 from inbox.models import Channel, Conversation, ConversationStatus, DeliveryState, Direction, Identity, Message
@@ -34,6 +35,7 @@ def ingest_message(*, inbound: InboundMessage) -> IngestResult:
         raise IngestError("an inbound message needs the platform's external id")
     if not inbound.thread_key:
         raise IngestError("an inbound message needs a thread key")
+    inbound = fit_inbound(inbound)
     try:
         fast = _append_fast(inbound)
         if fast is not None:

@@ -148,7 +148,7 @@ def test_a_mail_that_breaks_while_being_stored_is_quarantined_not_lost(monkeypat
     def broken(**kwargs):
         raise ValueError("threading bug")
 
-    monkeypatch.setattr("channels_app.email.connector.decide_thread", broken)
+    monkeypatch.setattr("channels_app.email.intake.decide_thread", broken)
     # when
     created = EmailConnector(channel).process_raw((FIXTURES / "plain.eml").read_bytes(), uid=4)
     # then
@@ -156,3 +156,19 @@ def test_a_mail_that_breaks_while_being_stored_is_quarantined_not_lost(monkeypat
     assert created == 0
     assert item.error == "The mail could not be stored: ValueError: threading bug"
     assert bytes(item.raw) == (FIXTURES / "plain.eml").read_bytes()
+
+
+def test_the_quarantine_shows_each_mail_s_kind_and_filters_by_it(client):
+    # given: one unreadable mail and one the database refused
+    channel = email_channel()
+    connector = EmailConnector(channel)
+    connector.process_raw((FIXTURES / "malformed.eml").read_bytes(), uid=1)
+    connector.quarantine((FIXTURES / "plain.eml").read_bytes(), "The mail could not be stored: DataError", uid=2, kind="store_failed")
+    client.force_login(make_user(role=Role.ADMIN))
+    # when
+    everything = client.get(reverse("channel_settings:email_quarantine")).content.decode()
+    failed_only = client.get(reverse("channel_settings:email_quarantine") + "?kind=store_failed").content.decode()
+    # then
+    assert "Cannot be read (1)" in everything and "Storing failed (1)" in everything
+    assert "The mail has no header section." in everything
+    assert "could not be stored: DataError" in failed_only and "no header section" not in failed_only

@@ -105,14 +105,15 @@ def test_a_delivery_report_names_the_mail_that_bounced_and_why():
     assert mail.text.startswith("This is the mail system")
 
 
-def test_a_mail_without_message_id_gets_a_stable_id_from_date_sender_and_subject():
-    # given
+def test_a_mail_without_message_id_gets_a_stable_id_from_its_whole_content():
+    # given: two mails with the same Date, From and Subject but other bodies
     raw = b"From: a@example.org\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nSubject: hi\r\n\r\nHello\r\n"
     # when
-    first, second = parse_mail(raw), parse_mail(raw + b"different body\r\n")
+    first, again, other = parse_mail(raw), parse_mail(raw.replace(b"\r\n", b"\n")), parse_mail(raw + b"different body\r\n")
     # then
     assert first.has_message_id is False
-    assert first.message_id == second.message_id
+    assert first.message_id == again.message_id
+    assert first.message_id != other.message_id
     assert first.message_id.endswith("@no-message-id.parley.invalid>")
 
 

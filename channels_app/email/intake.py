@@ -1,0 +1,266 @@
+"""One fetched mail: stored as a message exactly once, or quarantined with its reason; never nowhere.
+
+A mail is a duplicate only when its bytes are (content_hash, kept per channel in ReceivedMail):
+a mail that shares a Message-ID with a stored one but differs is stored as its own message, its
+external id made unique with a short content hash, and threaded by its headers like any other.
+Whatever goes wrong while storing (a parser gap, a value the database refuses, a bug) rolls back
+that mail alone (its own savepoint) and quarantines it; the caller moves the cursor only after
+this returns, so a failure to write even the quarantine leaves the mail on the server for the
+next poll. Every mail not stored leaves a log line with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from channels_app.email import quarantine
+from channels_app.email.parsing import DEFAULT_MAX_ATTACHMENT_BYTES, ParsedMail, UnparseableMail, parse_mail
+from channels_app.email.payloads import inbound_message, listed_attachment, stored_attachment
+from channels_app.email.threading import decide_thread
+from channels_app.models import QuarantinedMail, QuarantineKind, ReceivedMail
+from inbox import actions
+from inbox.inbound import Attachment
+from inbox.models import Channel, Conversation, Direction, Message, StoredAttachment
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from channels_app.email.parsing import ParsedAttachment
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_MAIL_BYTES = 50 * 1024 * 1024
+ID_HASH_LENGTH = 12
+MAX_EXTERNAL_ID = 255
+
+
+def content_hash(raw: bytes) -> str:
+    """sha256 of the mail; line endings normalised, since servers store the same mail as CRLF or LF."""
+    return hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
+
+
+class NotStored(Exception):  # noqa: N818 - an outcome, not a failure
+    """The mail is readable but must not become a message as it is: quarantine it with this reason."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+class AlreadyStored(Exception):  # noqa: N818 - an outcome, not a failure
+    """A concurrent poll stored this very mail a moment ago."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the mail was read: its UID in the folder (None for a reprocessed mail)."""
+
+    uid: int | None = None
+    uidvalidity: int | None = None
+
+
+def receive(channel: Channel, raw: bytes, *, where: Where, max_mail_bytes: int, max_attachment_bytes: int) -> int:
+    """Store or quarantine one mail; returns 1 when a message was added."""
+    digest = content_hash(raw)
+    log = {"channel_id": channel.pk, "uid": where.uid, "content_hash": digest[:16]}
+    seen = ReceivedMail.objects.filter(channel_id=channel.pk, content_hash=digest).first()
+    if seen is not None:
+        return _seen_again(channel, raw, seen, where=where, digest=digest, log=log)
+    if QuarantinedMail.objects.filter(channel_id=channel.pk, content_hash=digest).exists():
+        logger.info("email skipped", extra={**log, "reason": "already quarantined (same content)"})
+        return 0
+    if len(raw) > max_mail_bytes:
+        reason = f"The mail is {len(raw)} bytes, more than this channel keeps as a message ({max_mail_bytes})."
+        _hold(channel, raw, where, digest, QuarantineKind.TOO_LARGE, reason)
+        return 0
+    try:
+        mail = parse_mail(raw, max_attachment_bytes=max_attachment_bytes)
+    except UnparseableMail as error:
+        _hold(channel, raw, where, digest, QuarantineKind.UNPARSEABLE, str(error))
+        return 0
+    outcome = store_or_quarantine(channel, raw, mail, digest=digest, where=where)
+    return int(outcome is not None)
+
+
+def store_or_quarantine(
+    channel: Channel, raw: bytes, mail: ParsedMail, *, digest: str, where: Where, released: bool = False
+) -> int | None:
+    """The stored message's id, or None (quarantined, or stored concurrently); see the module docstring."""
+    log = {"channel_id": channel.pk, "uid": where.uid, "content_hash": digest[:16]}
+    try:
+        with transaction.atomic():
+            return store(channel, mail, digest=digest, where=where, released=released)
+    except NotStored as refusal:
+        _hold(channel, raw, where, digest, refusal.kind, refusal.reason)
+    except (AlreadyStored, IntegrityError) as error:
+        if not ReceivedMail.objects.filter(channel_id=channel.pk, content_hash=digest).exists():
+            reason = f"The mail could not be stored: {type(error).__name__}: {error}"
+            _hold(channel, raw, where, digest, QuarantineKind.STORE_FAILED, reason)
+        else:
+            logger.info("email skipped", extra={**log, "reason": "stored concurrently (same content)"})
+    except Exception as error:  # noqa: BLE001 - one mail that breaks storing must not block the mailbox
+        reason = f"The mail could not be stored: {type(error).__name__}: {error}"
+        _hold(channel, raw, where, digest, QuarantineKind.STORE_FAILED, reason)
+    return None
+
+
+def _hold(channel: Channel, raw: bytes, where: Where, digest: str, kind: str, reason: str, message_id: int | None = None) -> None:
+    quarantine.add(channel_id=channel.pk, raw=raw, kind=kind, reason=reason, uid=where.uid, digest=digest, message_id=message_id)
+
+
+def _seen_again(channel: Channel, raw: bytes, seen: ReceivedMail, *, where: Where, digest: str, log: dict[str, object]) -> int:
+    same_folder = where.uidvalidity is not None and seen.uidvalidity == where.uidvalidity
+    if same_folder and where.uid is not None and seen.uid is not None and seen.uid != where.uid:
+        # A second, identical copy in the same folder: the count of mails there must still add up.
+        reason = f"The same mail, byte for byte, is already stored as message {seen.message_id} (UID {seen.uid})."
+        _hold(channel, raw, where, digest, QuarantineKind.DUPLICATE, reason, message_id=seen.message_id)
+        return 0
+    logger.info("email skipped", extra={**log, "reason": f"already stored as message {seen.message_id} (same content)"})
+    if where.uidvalidity is not None and not same_folder:
+        # Read again after a UIDVALIDITY change: remember where it is now, for the copy test above.
+        ReceivedMail.objects.filter(pk=seen.pk).update(uidvalidity=where.uidvalidity, uid=where.uid)
+    return 0
+
+
+def unique_external_id(channel: Channel, mail: ParsedMail, digest: str) -> str | None:
+    """The external id for a mail whose content is new; None when it is ours or stored before hashes were kept."""
+    existing = Message.objects.filter(channel_id=channel.pk, external_id=mail.message_id).values_list("pk", "direction").first()
+    if existing is None:
+        return mail.message_id
+    pk, direction = existing
+    if direction == Direction.OUT:
+        raise NotStored(
+            QuarantineKind.DUPLICATE, f"The mail has the Message-ID of our own reply (message {pk}) but other content."
+        )
+    if not ReceivedMail.objects.filter(message_id=pk).exists():
+        return None  # stored before content hashes were kept: the Message-ID is all we can compare
+    suffix = "#" + digest[:ID_HASH_LENGTH]
+    return mail.message_id[: MAX_EXTERNAL_ID - len(suffix)] + suffix
+
+
+def store(channel: Channel, mail: ParsedMail, *, digest: str, where: Where, released: bool = False) -> int | None:
+    """Thread and store one parsed mail (in the caller's transaction): the message id; NotStored to quarantine it."""
+    log = {"channel_id": channel.pk, "uid": where.uid, "content_hash": digest[:16]}
+    external_id = unique_external_id(channel, mail, digest)
+    if external_id is None:
+        logger.info("email skipped", extra={**log, "reason": "Message-ID already stored (before content hashes were kept)"})
+        return None
+    decision = decide_thread(channel=channel, mail=mail)
+    stored, attachments = _store_attachments(channel, mail.attachments)
+    inbound = inbound_message(
+        mail,
+        channel_id=channel.pk,
+        thread=decision,
+        attachments=attachments,
+        inline_urls={item.content_id: attachment.url for item, attachment in stored if item.content_id},
+        now=timezone.now(),
+        uid=where.uid,
+        uidvalidity=where.uidvalidity,
+        external_id=external_id,
+    )
+    result = actions.ingest_message(inbound=inbound)
+    if not result.created:
+        if result.message_id is None:
+            raise NotStored(
+                QuarantineKind.NOT_STORED, "A mail from our own address that answers no conversation we know."
+            )  # fmt: skip
+        raise AlreadyStored(f"message {result.message_id}")
+    ReceivedMail.objects.create(
+        channel_id=channel.pk, content_hash=digest, message_id=result.message_id, uid=where.uid, uidvalidity=where.uidvalidity
+    )
+    actions.attach_files(message_id=result.message_id, files=[item for item, _ in stored])
+    if mail.bounce and mail.bounce_refers_to:
+        actions.record_bounce(channel_id=channel.pk, external_id=mail.bounce_refers_to, reason=mail.bounce_reason)
+    logger.info(
+        "email ingested",
+        extra={
+            **log,
+            "message_id": result.message_id,
+            "conversation_id": result.conversation_id,
+            "matched_by": decision.matched_by,
+            "released": released,
+        },
+    )
+    return result.message_id
+
+
+def _store_attachments(
+    channel: Channel, parts: tuple[ParsedAttachment, ...]
+) -> tuple[list[tuple[StoredAttachment, Attachment]], list[Attachment]]:
+    stored: list[tuple[StoredAttachment, Attachment]] = []
+    listed: list[Attachment] = []
+    for part in parts:
+        if part.too_large:
+            listed.append(listed_attachment(part))
+            continue
+        item = actions.store_attachment(
+            channel_id=channel.pk, name=part.filename, content_type=part.content_type, content_id=part.content_id, data=part.data
+        )
+        attachment = stored_attachment(part, storage_key=str(item.pk), url=reverse("email:attachment", args=[item.pk]))
+        stored.append((item, attachment))
+        listed.append(attachment)
+    return stored, listed
+
+
+# --- a quarantined mail, tried again ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retried:
+    message_id: int | None  # the message it is now (new, or the one already stored with its content)
+    created: bool
+    reason: str = ""  # why it is still quarantined
+
+
+def reprocess_quarantined(*, item: QuarantinedMail, released_by: User | None = None) -> Retried:
+    """Try a quarantined mail again (after a fix), or release it (an admin vouches for a suspected spoof).
+
+    Raises UnparseableMail when it still cannot be read. A release records who released it on the
+    conversation the mail joins.
+    """
+    raw = bytes(item.raw)
+    channel = item.channel
+    try:
+        limit = int(channel.config.get("max_attachment_bytes") or DEFAULT_MAX_ATTACHMENT_BYTES)
+        mail = parse_mail(raw, max_attachment_bytes=limit)
+    except UnparseableMail as error:
+        QuarantinedMail.objects.filter(pk=item.pk).update(error=str(error)[: quarantine.MAX_REASON])
+        raise
+    digest = item.content_hash or content_hash(raw)
+    now = timezone.now()
+    seen = ReceivedMail.objects.filter(channel_id=channel.pk, content_hash=digest).values_list("message_id", flat=True).first()
+    if seen is not None:
+        QuarantinedMail.objects.filter(pk=item.pk).update(reprocessed_at=now, message_id=seen)
+        return Retried(message_id=seen, created=False)
+    try:
+        with transaction.atomic():
+            message_id = store(channel, mail, digest=digest, where=Where(uid=item.uid), released=released_by is not None)
+            done = {"reprocessed_at": now, "message_id": message_id}
+            if released_by is not None and message_id is not None:
+                done.update(released_at=now, released_by=released_by)
+                conversation = Conversation.objects.get(messages__pk=message_id)
+                actions.record_event(
+                    conversation=conversation,
+                    kind="mail_released",
+                    actor=released_by,
+                    data={"message_id": message_id, "quarantine_id": item.pk, "was": item.kind, "reason": item.error},
+                    at=now,
+                )
+            QuarantinedMail.objects.filter(pk=item.pk).update(**done)
+    except NotStored as refusal:
+        QuarantinedMail.objects.filter(pk=item.pk).update(kind=refusal.kind, error=refusal.reason[: quarantine.MAX_REASON])
+        return Retried(message_id=None, created=False, reason=refusal.reason)
+    except Exception as error:  # noqa: BLE001 - shown to the admin; the mail stays quarantined
+        reason = f"The mail could not be stored: {type(error).__name__}: {error}"
+        QuarantinedMail.objects.filter(pk=item.pk).update(kind=QuarantineKind.STORE_FAILED, error=reason[: quarantine.MAX_REASON])
+        return Retried(message_id=None, created=False, reason=reason)
+    if message_id is None:
+        return Retried(message_id=None, created=False, reason="Its Message-ID is already stored.")
+    return Retried(message_id=message_id, created=True)
