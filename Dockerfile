@@ -2,8 +2,9 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update && apt-get install -y --no-install-recommends npm curl procps && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+COPY requirements.txt ./
 COPY requirements/ requirements/
-RUN pip install --no-cache-dir -r requirements/base.txt
+RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN mkdir -p .frontend static/vendor \
     && npm install --silent --no-audit --no-fund --prefix .frontend htmx.org@2.0.11 \

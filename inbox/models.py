@@ -32,6 +32,9 @@ class Channel(models.Model):
     cursor = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE)
     status_reason = models.TextField(blank=True)
+    # An admin's switch, apart from the health in status: a disabled channel is not polled, and its
+    # webhook deliveries are answered and stored but not ingested until it is enabled again.
+    enabled = models.BooleanField(default=True)
     poll_interval_seconds = models.PositiveIntegerField(default=30)
     next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)

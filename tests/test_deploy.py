@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,7 @@ def test_every_transport_security_setting_comes_from_the_environment():
     assert result.stdout.split() == ["False", "60", "False", "False", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
 
 
+@pytest.mark.django_db  # the login page first asks whether an admin exists
 def test_websockets_may_connect_only_to_our_own_origin(client):
     # when
     policy = client.get("/login/")["Content-Security-Policy"]

@@ -1,0 +1,39 @@
+"""What accounts asks of the inbox above it, plugged in by inbox's AppConfig.ready().
+
+accounts is the bottom layer: a deactivated agent's conversations go back to the queue, and a team
+whose capacity grew hands out waiting work, but both are inbox writes. They are called here by
+name, as inbox/ports.py does for the apps above the inbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class StaffHooks:
+    # (user, team ids or None for every team, actor) -> how many conversations went back to the queue
+    release_conversations: Callable[[User, Iterable[int] | None, User | None], int]
+    # team id: capacity or auto-assignment changed, hand out waiting conversations (after commit)
+    capacity_changed: Callable[[int], None]
+
+
+_provided: dict[str, Any] = {}
+
+
+def provide(*, staff: StaffHooks) -> None:
+    _provided["staff"] = staff
+
+
+def staff() -> StaffHooks:
+    try:
+        return _provided["staff"]  # type: ignore[no-any-return]
+    except KeyError:
+        raise ImproperlyConfigured("accounts port 'staff' is not provided: is inbox in INSTALLED_APPS?") from None
