@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -34,6 +34,6 @@ def provide(*, staff: StaffHooks) -> None:
 
 def staff() -> StaffHooks:
     try:
-        return _provided["staff"]  # type: ignore[no-any-return]
+        return cast(StaffHooks, _provided["staff"])
     except KeyError:
         raise ImproperlyConfigured("accounts port 'staff' is not provided: is inbox in INSTALLED_APPS?") from None

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -24,7 +25,7 @@ AUDIT_PAGE = 100
 class LoginView(auth_views.LoginView):
     """The login page, or on a fresh install with no admin yet, how to create the first one."""
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "GET" and not User.objects.filter(role=Role.ADMIN, is_active=True).exists():
             return render(request, "accounts/first_run.html")
         return super().dispatch(request, *args, **kwargs)
@@ -71,7 +72,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/set_password.html"
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         users.record_password_changed(user=form.user, actor=form.user, ip_address=client_address(self.request))
         return response
