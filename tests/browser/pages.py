@@ -1,0 +1,118 @@
+"""Every page of Parley, for the accessibility test (test_accessibility.py) and anyone who wants a
+page per role.
+
+ADDING A PAGE: append a Page to PAGES. Its path may name objects of the workspace in braces
+({conversation}, {customer}, ...): build_workspace() makes them; add what your page needs there
+(one line in `ids`). roles says who may open it; the test visits it as each of those roles and
+fails on any serious or critical axe-core violation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+ALL = ("agent", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
+ADMINS = ("admin",)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    roles: tuple[str, ...] = ALL
+
+
+PAGES = [
+    Page("login", "/login/", roles=(None,)),
+    Page("queue", "/"),
+    Page("queue filtered", "/?status=all&channel={x_channel_sim}"),
+    Page("conversation on X (public)", "/conversations/{conversation}/"),
+    Page("conversation by email", "/conversations/{email_conversation}/"),
+    Page("email with its images", "/email/messages/{email_message}/"),
+    Page("customer", "/customers/{customer}/"),
+    Page("canned responses", "/canned/", roles=SUPERVISORS),
+    Page("SLA dashboard", "/sla/", roles=SUPERVISORS),
+    Page("channels", "/settings/channels/", roles=ADMINS),
+    Page("X channel, add", "/settings/channels/x/add/", roles=ADMINS),
+    Page("X channel, edit", "/settings/channels/x/{x_channel}/", roles=ADMINS),
+    Page("Facebook channel, add", "/settings/channels/facebook/add/", roles=ADMINS),
+    Page("Facebook channel, edit", "/settings/channels/facebook/{facebook_channel}/", roles=ADMINS),
+    Page("email channels", "/settings/channels/email/", roles=ADMINS),
+    Page("email channel, add", "/settings/channels/email/add/", roles=ADMINS),
+    Page("email channel, edit", "/settings/channels/email/{email_channel}/", roles=ADMINS),
+    Page("email quarantine", "/settings/channels/email/quarantine/", roles=ADMINS),
+    Page("SLA settings", "/settings/sla/", roles=ADMINS),
+    Page("calendar, new", "/settings/sla/calendars/new/", roles=ADMINS),
+    Page("calendar, edit", "/settings/sla/calendars/{calendar}/", roles=ADMINS),
+    Page("policy, new", "/settings/sla/policies/new/", roles=ADMINS),
+    Page("policy, edit", "/settings/sla/policies/{policy}/", roles=ADMINS),
+    Page("lockouts", "/settings/security/lockouts/", roles=ADMINS),
+]
+
+
+@dataclass
+class Workspace:
+    users: dict[str, Any]
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def url(self, page: Page) -> str:
+        return page.path.format(**self.ids)
+
+
+def build_workspace() -> Workspace:
+    """The demo workspace (small history) and one real channel of each kind with a conversation."""
+    from accounts.models import Team, User
+    from channels_app.models import QuarantinedMail
+    from demo.workspace import seed_demo
+    from inbox.actions import ingest_message
+    from inbox.inbound import AuthorIdentity, InboundMessage
+    from inbox.models import CannedResponse, Channel, ChannelKind, Conversation, Message
+    from sla.models import BusinessCalendar, SlaPolicy
+
+    seed_demo(history=24)
+    users = {u.username: u for u in User.objects.filter(username__in=ALL)}
+    social, email_team = Team.objects.get(name="Social"), Team.objects.get(name="Email")
+    x = Channel.objects.create(kind=ChannelKind.X, name="X @parley", team=social, config={"username": "parley"})
+    facebook = Channel.objects.create(kind=ChannelKind.FACEBOOK, name="Facebook page", team=social, config={"page_id": "1"})
+    email = Channel.objects.create(
+        kind=ChannelKind.EMAIL, name="Support mailbox", team=email_team, config={"address": "help@example.com"}
+    )
+    mail = ingest_message(
+        inbound=InboundMessage(
+            channel_id=email.pk,
+            external_id="<a11y-1@example.com>",
+            thread_key="<a11y-1@example.com>",
+            author=AuthorIdentity(kind="email", external_id="ann@example.com", handle="ann@example.com", display_name="Ann Lee"),
+            text="My order #48213 arrived damaged.",
+            html='<p>My order <b>#48213</b> arrived damaged.</p><img src="https://example.com/photo.png" alt="photo">',
+            platform_time=timezone.now(),
+            visibility="private",
+            subject="Damaged order",
+        )
+    )
+    QuarantinedMail.objects.create(channel=email, raw=b"Subject: broken\r\n\r\nbody", error="no From header")
+    CannedResponse.objects.create(team=social, title="Thanks", body="Thanks {{customer.name}}!")
+    sim_x = Channel.objects.get(name="Simulated X")
+    conversation = (
+        Conversation.objects.filter(channel=sim_x, visibility="public").order_by("-pk").first()
+        or Conversation.objects.filter(channel=sim_x).order_by("-pk").first()
+    )
+    return Workspace(
+        users=users,
+        ids={
+            "x_channel_sim": sim_x.pk,
+            "conversation": conversation.pk,
+            "customer": conversation.customer_id,
+            "email_conversation": mail.conversation_id,
+            "email_message": Message.objects.filter(conversation_id=mail.conversation_id).first().pk,
+            "x_channel": x.pk,
+            "facebook_channel": facebook.pk,
+            "email_channel": email.pk,
+            "calendar": BusinessCalendar.objects.first().pk,
+            "policy": SlaPolicy.objects.first().pk,
+        },
+    )
