@@ -218,4 +218,3 @@ def html_to_text(html: str) -> str:
     text = "".join(extractor.parts)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return clean_str(re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip())
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -145,7 +146,13 @@ def _parse(msg: Message, raw: bytes, sender: tuple[str, str], max_attachment_byt
     text_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[ParsedAttachment] = []
-    _collect(msg, text_parts, html_parts, attachments, max_attachment_bytes)
+    body, intro = _forwarded(msg)
+    _collect(body, text_parts, html_parts, attachments, max_attachment_bytes)
+    if intro:
+        # The whole mail is a forwarded one: show its text under who wrote it, as mail programs do.
+        if html_parts:
+            html_parts.insert(0, "<p>" + "<br>".join(html_lib.escape(line) for line in intro.split("\n")) + "</p>")
+        text_parts.insert(0, intro)
 
     text = "\n\n".join(t for t in text_parts if t.strip())
     html_source = "\n".join(html_parts)
@@ -193,6 +200,20 @@ def _parse(msg: Message, raw: bytes, sender: tuple[str, str], max_attachment_byt
         defects=defects,
         headers={name: header(msg, name)[:2000] for name in keep if header(msg, name)},
     )
+
+
+def _forwarded(msg: Message) -> tuple[Message, str]:
+    """(the part holding the text, an intro naming the forwarded mail's sender) for a mail that is
+    one message/rfc822 as a whole; (the mail, "") otherwise."""
+    if msg.get_content_type() != "message/rfc822":
+        return msg, ""
+    inner = msg.get_payload()
+    if not isinstance(inner, list) or not inner or not isinstance(inner[0], Message):
+        return msg, ""
+    forwarded = inner[0]
+    lines = ["---------- Forwarded message ----------"]
+    lines += [f"{name}: {header(forwarded, name)}" for name in ("From", "Date", "Subject", "To") if header(forwarded, name)]
+    return forwarded, "\n".join(lines)
 
 
 def _collect(part: Message, texts: list[str], htmls: list[str], attachments: list[ParsedAttachment], limit: int) -> None:

@@ -163,7 +163,9 @@ def test_the_quarantine_shows_each_mail_s_kind_and_filters_by_it(client):
     channel = email_channel()
     connector = EmailConnector(channel)
     connector.process_raw((FIXTURES / "malformed.eml").read_bytes(), uid=1)
-    connector.quarantine((FIXTURES / "plain.eml").read_bytes(), "The mail could not be stored: DataError", uid=2, kind="store_failed")
+    connector.quarantine(
+        (FIXTURES / "plain.eml").read_bytes(), "The mail could not be stored: DataError", uid=2, kind="store_failed"
+    )
     client.force_login(make_user(role=Role.ADMIN))
     # when
     everything = client.get(reverse("channel_settings:email_quarantine")).content.decode()
