@@ -8,7 +8,9 @@ pure), connector.py (poll, send, the reply rules), webhook.py (a WebhookRequest)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
@@ -41,6 +43,31 @@ class TransientSendError(SendError):
 
 class ChannelAuthError(PermanentSendError):
     """The channel's credentials were refused or revoked: the channel needs an admin."""
+
+
+@dataclass
+class EventReport:
+    """What came of one stored webhook delivery, filled in by the kind's event handler.
+
+    received_at is when the delivery arrived: the time a message without its own time is given.
+    One event that cannot be mapped is skipped with its reason and the rest of the delivery still
+    lands; a delivery that is for nothing we handle is ignored, with why.
+    """
+
+    received_at: datetime
+    created: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    ignored: str = ""
+
+    def skip(self, reason: str, event: Any) -> None:
+        self.skipped.append({"reason": reason, "event": event})
+
+    def guarded(self, what: str, handler: Callable[[Any], int], event: Any) -> None:
+        """Run one event's handler; a payload it cannot read is skipped, never its siblings."""
+        try:
+            self.created += int(handler(event))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            self.skip(f"{what}: {type(error).__name__}: {error}", event)
 
 
 class Connector(Protocol):
@@ -98,6 +125,7 @@ class WebhookRequest(Protocol):
 __all__ = [
     "ChannelAuthError",
     "Connector",
+    "EventReport",
     "PermanentSendError",
     "SendError",
     "SendResult",

@@ -5,17 +5,45 @@ from django.db.models import Q
 from inbox.models import Channel, Message
 
 
+class WebhookStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed, will retry"
+    GIVEN_UP = "given_up", "Given up"
+    IGNORED = "ignored", "Ignored"
+
+
 class WebhookEvent(models.Model):
-    """A verified webhook body, stored before any work so a lost task never loses the event."""
+    """A verified webhook body, stored before any work so a lost task never loses the event.
+
+    It stays pending or failed until it is processed or given up (channels_app.inbound_events): the
+    beat sweep re-runs it with backoff and admins see the rest at /settings/channels/events/.
+    """
 
     source = models.CharField(max_length=20)  # "x", "facebook"
+    # The channel it was routed to when stored; null when no channel claims it (kept, ignored).
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events")
     payload = models.JSONField()
+    # sha256 of the source, channel and raw body: a second identical delivery is counted, not stored.
+    content_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    duplicates = models.PositiveIntegerField(default=0)
+    last_duplicate_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=WebhookStatus.choices, default=WebhookStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)
+    # Events of this delivery that could not be mapped, each {"reason": ..., "event": ...}; the
+    # rest of the delivery was stored.
+    skipped = models.JSONField(default=list, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["processed_at", "received_at"], name="webhook_unprocessed")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
+            models.Index(fields=["status", "received_at"], name="webhook_age"),
+            models.Index(fields=["channel", "status"], name="webhook_channel_status"),
+        ]
 
 
 class QuarantineKind(models.TextChoices):

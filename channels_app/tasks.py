@@ -13,6 +13,8 @@ from inbox.models import Channel, ChannelStatus
 logger = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 8
+# A webhook answer waits on publishing at most about a second; the sweep covers the rest.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 
 
 @shared_task(bind=True, max_retries=MAX_SEND_RETRIES, autoretry_for=(OperationalError,), retry_backoff=True)
@@ -63,4 +65,26 @@ def sweep_stuck_sends() -> int:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def process_webhook_event(event_id: int) -> int:
+    # Retries exhausted still lose nothing: the row stays open and the sweep enqueues it again.
     return inbound_events.process_event(event_id=event_id)
+
+
+def enqueue_webhook_event(event_id: int) -> None:
+    """Publish one event's task; a broker that is down leaves the stored row for the sweep."""
+    try:
+        process_webhook_event.apply_async((event_id,), retry_policy=PUBLISH_RETRY)
+    except Exception as error:  # noqa: BLE001 - kombu raises several kinds; the row is safe either way
+        logger.warning(
+            "webhook event not enqueued, left for the sweep",
+            extra={"event_id": event_id, "reason": f"{type(error).__name__}: {error}"},
+        )
+
+
+@shared_task
+def sweep_webhook_events() -> int:
+    return inbound_events.sweep_due(enqueue=enqueue_webhook_event)
+
+
+@shared_task
+def prune_webhook_events() -> int:
+    return inbound_events.prune()

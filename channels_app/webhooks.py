@@ -2,39 +2,66 @@
 
 Each kind's WebhookRequest (registry.KINDS[kind].webhook) checks the signature over the raw body
 and the payload's shape; this view does nothing else, so the platform gets its answer fast. The
-work happens in Celery (tasks.process_webhook_event -> inbound_events.process_event).
+work happens in Celery (tasks.process_webhook_event -> inbound_events.process_event). A stored
+event is answered 200 even when its task cannot be published: the sweep finds it. An event that
+cannot be stored (the database is down) is answered 503, so the platform delivers it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_app.base import WebhookRejected
 from channels_app.models import WebhookEvent
 from channels_app.registry import KINDS
-from channels_app.tasks import process_webhook_event
+from channels_app.tasks import enqueue_webhook_event
 
 logger = logging.getLogger("parley.webhooks")
 
 
-def accept_event(*, source: str, payload: dict[str, Any]) -> WebhookEvent:
-    """Store a verified event and enqueue its processing after commit."""
-    with transaction.atomic():
-        event = WebhookEvent.objects.create(source=source, payload=payload)
-        transaction.on_commit(lambda: process_webhook_event.delay(event.pk))
-    return event
+def content_hash(*, source: str, channel_id: int | None, body: bytes) -> str:
+    return hashlib.sha256(f"{source}:{channel_id or ''}:".encode() + body).hexdigest()
+
+
+def accept_event(*, source: str, payload: dict[str, Any], body: bytes) -> WebhookEvent:
+    """Store a verified event and enqueue its processing after commit.
+
+    The same raw body for the same channel again (a platform's redelivery, a replay storm) is
+    counted on the first row, not stored again.
+    """
+    record = KINDS[source]
+    channel = record.route(payload) if record.route is not None else None
+    digest = content_hash(source=source, channel_id=channel.pk if channel else None, body=body)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(source=source, channel=channel, payload=payload, content_hash=digest)
+            transaction.on_commit(lambda: enqueue_webhook_event(event.pk))
+        return event
+    except IntegrityError:
+        WebhookEvent.objects.filter(content_hash=digest).update(duplicates=F("duplicates") + 1, last_duplicate_at=timezone.now())
+        event = WebhookEvent.objects.get(content_hash=digest)
+        logger.info("webhook duplicate delivery", extra={"source": source, "channel_id": event.channel_id, "event_id": event.pk})
+        return event
 
 
 def reject(request: HttpRequest, *, source: str, reason: str, status: int = 403) -> JsonResponse:
     """One log line per refused delivery, naming why, never the body or a secret."""
     logger.warning(
         "webhook rejected",
-        extra={"source": source, "reason": reason, "remote": request.META.get("REMOTE_ADDR", "")},
+        extra={
+            "source": source,
+            "channel": request.GET.get("channel", ""),
+            "reason": reason,
+            "remote": request.META.get("REMOTE_ADDR", ""),
+        },
     )
     response = JsonResponse({"error": reason}, status=status)
     # Django's request logger would add a second line for the same refusal.
@@ -53,7 +80,10 @@ def webhook(request: HttpRequest, kind: str) -> HttpResponse:
         if request.method == "GET":
             return call.challenge()
         call.validate()
+        accept_event(source=kind, payload=call.payload, body=request.body)
     except WebhookRejected as rejected:
         return reject(request, source=kind, reason=rejected.reason, status=rejected.status)
-    accept_event(source=kind, payload=call.payload)
+    except DatabaseError as error:
+        # Not stored, so not acknowledged: the platform delivers it again later.
+        return reject(request, source=kind, reason=f"storage unavailable ({type(error).__name__})", status=503)
     return call.acknowledge()

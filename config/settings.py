@@ -147,6 +147,8 @@ CELERY_BEAT_SCHEDULE = {
     "channels-poll-due": {"task": "channels_app.tasks.poll_due_channels", "schedule": 5.0},
     "channels-sweep-stuck-sends": {"task": "channels_app.tasks.sweep_stuck_sends", "schedule": 60.0},
     "sla-sweep-unscored": {"task": "sla.tasks.sweep_unscored", "schedule": 30.0},
+    "channels-sweep-webhook-events": {"task": "channels_app.tasks.sweep_webhook_events", "schedule": 30.0},
+    "channels-prune-webhook-events": {"task": "channels_app.tasks.prune_webhook_events", "schedule": 3600.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -237,6 +239,11 @@ PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_INPROCESS_WORKERS = env.bool("PARLEY_INPROCESS_WORKERS", default=False)
 PARLEY_SIMULATED_RATE_PER_MINUTE = env.float("PARLEY_SIMULATED_RATE_PER_MINUTE", default=6.0)
 FACEBOOK_GRAPH_VERSION = env("FACEBOOK_GRAPH_VERSION", default="v25.0")
+# Stored webhook deliveries (README, Reliability): a pending one this old with no attempt booked is
+# swept up, a failing one is given up this long after it arrived, a processed one is pruned after.
+PARLEY_WEBHOOK_SWEEP_AFTER_SECONDS = env.int("PARLEY_WEBHOOK_SWEEP_AFTER_SECONDS", default=120)
+PARLEY_WEBHOOK_GIVE_UP_HOURS = env.int("PARLEY_WEBHOOK_GIVE_UP_HOURS", default=49)
+PARLEY_WEBHOOK_RETENTION_DAYS = env.int("PARLEY_WEBHOOK_RETENTION_DAYS", default=14)
 
 LOGGING = {
     "version": 1,

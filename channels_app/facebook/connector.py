@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from channels_app.base import ChannelAuthError, PermanentSendError, SendError, SendResult
+from channels_app.base import ChannelAuthError, EventReport, PermanentSendError, SendError, SendResult
 from channels_app.facebook import payloads, replies
 from channels_app.facebook.client import GraphClient
 from channels_app.facebook.payloads import IDENTITY_KIND, POST_ITEMS, Page, parse_time
@@ -45,6 +45,8 @@ class FacebookConnector:
             app_id=str(channel.config.get("app_id") or ""),
         )
         self.client = GraphClient(access_token=str(channel.credentials.get("page_access_token", "")))
+        # When the webhook delivery being handled arrived: the time of a message Graph gave none.
+        self.received_at: datetime | None = None
 
     # composer ---------------------------------------------------------------------------------------
 
@@ -243,35 +245,28 @@ class FacebookConnector:
     def _comment_inbound(self, value: dict[str, Any], *, source: str) -> InboundMessage:
         comment_id, post_id, parent_id = payloads.comment_ids(value)
         thread_key = self._comment_thread_key(post_id=post_id, comment_id=comment_id, parent_id=parent_id)
-        return payloads.comment_inbound(value, page=self.page, thread_key=thread_key, source=source)
+        return payloads.comment_inbound(
+            value, page=self.page, thread_key=thread_key, source=source, fallback_time=self.received_at
+        )
 
     def _messenger_inbound(self, event: dict[str, Any]) -> InboundMessage:
         psid = payloads.messenger_psid(event)
         first_seen = not payloads.is_echo(event) and self._first_seen(psid)
-        return payloads.messenger_inbound(event, page=self.page, first_seen=first_seen)
+        return payloads.messenger_inbound(event, page=self.page, first_seen=first_seen, fallback_time=self.received_at)
 
     # webhook events ---------------------------------------------------------------------------------
 
-    def handle_entry(self, entry: dict[str, Any]) -> int:
-        created = 0
-        for change in entry.get("changes") or []:
-            created += self._guarded(self._handle_change, change)
-        for event in entry.get("messaging") or []:
-            created += self._guarded(self._handle_messaging, event)
+    def handle_entry(self, entry: dict[str, Any], report: EventReport) -> None:
+        """Each change and messaging event guarded on its own: one unreadable event is kept in the
+        report with its reason, and the rest of the delivery still lands."""
+        self.received_at = report.received_at
+        for change in _listed(entry.get("changes")):
+            report.guarded("feed change", self._handle_change, change)
+        for event in _listed(entry.get("messaging")):
+            report.guarded("messaging event", self._handle_messaging, event)
         for name in entry:
             if name not in {"id", "time", "changes", "messaging"}:
                 logger.info("facebook entry field ignored", extra={"channel_id": self.channel.pk, "field": name})
-        return created
-
-    def _guarded(self, handler: Callable[[dict[str, Any]], int], event: Any) -> int:
-        """One unreadable event is logged and skipped; the rest of the delivery still lands."""
-        try:
-            return int(handler(event))
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            logger.warning(
-                "facebook event skipped", extra={"channel_id": self.channel.pk, "error": f"{type(error).__name__}: {error}"}
-            )
-            return 0
 
     def _handle_change(self, change: dict[str, Any]) -> int:
         value = change.get("value") or {}
@@ -294,7 +289,11 @@ class FacebookConnector:
                 return self._ingest(self._comment_inbound(value, source="webhook"))
             if self.page.wrote(value):
                 return 0  # the Page's own post: comments on it become conversations, the post does not
-            return self._ingest(payloads.post_inbound(post_id=external_id, value=value, page=self.page, source="webhook"))
+            return self._ingest(
+                payloads.post_inbound(
+                    post_id=external_id, value=value, page=self.page, source="webhook", fallback_time=self.received_at
+                )
+            )
         if verb == "edited":
             return self._edit(external_id, value)
         if verb in {"remove", "hide", "unhide"}:
@@ -319,8 +318,12 @@ class FacebookConnector:
         # The add never reached us: the edited text is the first we hear of it.
         if value.get("item") == "comment":
             inbound = self._comment_inbound(value, source="webhook")
+        elif self.page.wrote(value):
+            return 0
         else:
-            inbound = payloads.post_inbound(post_id=external_id, value=value, page=self.page, source="webhook")
+            inbound = payloads.post_inbound(
+                post_id=external_id, value=value, page=self.page, source="webhook", fallback_time=self.received_at
+            )
         return self._ingest(inbound)
 
     def _mark(self, external_id: str, *, verb: str) -> None:
@@ -370,19 +373,42 @@ def channel_for_page(page_id: str) -> Channel | None:
     )
 
 
-def handle_webhook_payload(payload: dict[str, Any]) -> int:
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def route_payload(payload: dict[str, Any]) -> Channel | None:
+    """The channel of the delivery's first entry whose Page we have."""
+    for entry in _listed(payload.get("entry")):
+        if isinstance(entry, dict):
+            channel = channel_for_page(str(entry.get("id", "")))
+            if channel is not None:
+                return channel
+    return None
+
+
+def handle_webhook_payload(payload: dict[str, Any], report: EventReport | None = None) -> int:
     """Route each entry of a verified webhook body to its channel by Page id; return messages created."""
+    report = report if report is not None else EventReport(received_at=timezone.now())
+    before = report.created
     if payload.get("object") != "page":
-        logger.info("facebook webhook object ignored", extra={"object": payload.get("object")})
+        report.ignored = f"not a Page webhook (object {payload.get('object')!r})"
         return 0
-    created = 0
-    for entry in payload.get("entry") or []:
+    unknown = []
+    handled = 0
+    for entry in _listed(payload.get("entry")):
         if not isinstance(entry, dict):
+            report.skip("an entry that is not an object", entry)
             continue
         page_id = str(entry.get("id", ""))
         channel = channel_for_page(page_id)
         if channel is None:
-            logger.info("facebook webhook for unknown page", extra={"page_id": page_id})
+            unknown.append(page_id)
             continue
-        created += FacebookConnector(channel).handle_entry(entry)
-    return created
+        handled += 1
+        FacebookConnector(channel).handle_entry(entry, report)
+    if unknown and not handled:
+        report.ignored = f"no active Facebook channel for page {', '.join(unknown)}"
+    elif unknown:
+        logger.info("facebook webhook for unknown page", extra={"page_ids": unknown})
+    return report.created - before

@@ -6,6 +6,11 @@ which the connector looks up in the inbox.
 
 Thread keys: a top-level comment and its replies are `post:{post_id}:comment:{top_comment_id}`, a
 visitor post and its comments `post:{post_id}`, a Messenger conversation `messenger:{psid}`.
+
+Fields Graph may leave out are optional: the author in the older feed shape (sender_id and
+sender_name, no `from`), a time (the delivery's time is used and the message marked
+time_estimated), an attachment payload that is a string or null (Messenger's fallback
+attachments). What still cannot be mapped raises KeyError or ValueError for the caller to keep.
 """
 
 from __future__ import annotations
@@ -37,12 +42,35 @@ class Page:
         return AuthorIdentity(kind=IDENTITY_KIND, external_id=self.page_id, display_name=self.page_name)
 
     def wrote(self, value: dict[str, Any]) -> bool:
-        """Whether the Page itself is the `from` of this comment, post or message."""
-        return str((value.get("from") or {}).get("id", "")) == self.page_id
+        """Whether the Page itself wrote this comment, post or message (`from`, or the older sender_id)."""
+        return author_id(value) == self.page_id
+
+
+def author_id(value: dict[str, Any]) -> str:
+    author = value.get("from")
+    if isinstance(author, dict) and author.get("id"):
+        return str(author["id"])
+    return str(value.get("sender_id") or "")
+
+
+def timed(value: Any, fallback: datetime | None) -> tuple[datetime, bool]:
+    """(Graph's time, False), or (the delivery's time, True) when Graph gave none we can read."""
+    if value in (None, "", 0):
+        return fallback or timezone.now(), True
+    try:
+        return parse_time(value), False
+    except (TypeError, ValueError, OverflowError, OSError):
+        return fallback or timezone.now(), True
+
+
+def marked(raw: dict[str, Any], time_estimated: bool) -> dict[str, Any]:
+    return {**raw, "time_estimated": True} if time_estimated else raw
 
 
 def parse_time(value: Any) -> datetime:
     """Graph times: Unix seconds (feed webhooks), milliseconds (Messenger) or ISO strings (reads)."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10**11 else value
         return datetime.fromtimestamp(seconds, tz=UTC)
@@ -59,13 +87,14 @@ def parse_time(value: Any) -> datetime:
 
 
 def person(value: dict[str, Any], fallback_id: str) -> AuthorIdentity:
-    """The commenter or poster named in `from`."""
-    author = value.get("from") or {}
-    if not author.get("id"):
+    """The commenter or poster named in `from` (or, in the older feed shape, sender_id/sender_name)."""
+    author = value.get("from") if isinstance(value.get("from"), dict) else {}
+    found = author_id(value)
+    if not found:
         # Graph hides the author from some tokens: one identity per comment, never a shared one.
         return AuthorIdentity(kind=IDENTITY_KIND, external_id=f"anonymous:{fallback_id}", display_name="Facebook user")
-    name = str(author.get("name") or "")
-    return AuthorIdentity(kind=IDENTITY_KIND, external_id=str(author["id"]), display_name=name, handle=name)
+    name = str(author.get("name") or value.get("sender_name") or "")
+    return AuthorIdentity(kind=IDENTITY_KIND, external_id=found, display_name=name, handle=name)
 
 
 def messenger_author(psid: str, *, name: str = "", first_seen: bool) -> AuthorIdentity:
@@ -95,37 +124,43 @@ def comment_ids(value: dict[str, Any]) -> tuple[str, str, str]:
     return str(value["comment_id"]), post_id, str(value.get("parent_id") or post_id)
 
 
-def comment_inbound(value: dict[str, Any], *, page: Page, thread_key: str, source: str) -> InboundMessage:
+def comment_inbound(
+    value: dict[str, Any], *, page: Page, thread_key: str, source: str, fallback_time: datetime | None = None
+) -> InboundMessage:
     """A feed comment (webhook `value`, or a polled comment shaped like one by polled_comment)."""
     comment_id, post_id, parent_id = comment_ids(value)
     from_page = page.wrote(value)
+    platform_time, estimated = timed(value.get("created_time"), fallback_time)
     return InboundMessage(
         channel_id=page.channel_id,
         external_id=comment_id,
         thread_key=thread_key,
         author=page.author if from_page else person(value, comment_id),
         text=str(value.get("message") or ""),
-        platform_time=parse_time(value.get("created_time")),
+        platform_time=platform_time,
         attachments=feed_attachments(value),
         visibility=Visibility.PUBLIC,
-        raw={"kind": "comment", "source": source, "post_id": post_id, "parent_id": parent_id, "value": value},
+        raw=marked({"kind": "comment", "source": source, "post_id": post_id, "parent_id": parent_id, "value": value}, estimated),
         # The Page's own comments are our replies (typed here or in Business Suite), never a customer's.
         direction=Direction.OUT if from_page else Direction.IN,
     )
 
 
-def post_inbound(*, post_id: str, value: dict[str, Any], page: Page, source: str) -> InboundMessage:
+def post_inbound(
+    *, post_id: str, value: dict[str, Any], page: Page, source: str, fallback_time: datetime | None = None
+) -> InboundMessage:
     """A visitor's post on the Page."""
+    platform_time, estimated = timed(value.get("created_time"), fallback_time)
     return InboundMessage(
         channel_id=page.channel_id,
         external_id=post_id,
         thread_key=post_thread_key(post_id),
         author=person(value, post_id),
         text=str(value.get("message") or ""),
-        platform_time=parse_time(value.get("created_time")),
+        platform_time=platform_time,
         attachments=feed_attachments(value),
         visibility=Visibility.PUBLIC,
-        raw={"kind": "post", "source": source, "value": value},
+        raw=marked({"kind": "post", "source": source, "value": value}, estimated),
     )
 
 
@@ -165,7 +200,9 @@ def messenger_psid(event: dict[str, Any]) -> str:
     return str(event["recipient"]["id"] if is_echo(event) else event["sender"]["id"])
 
 
-def messenger_inbound(event: dict[str, Any], *, page: Page, first_seen: bool) -> InboundMessage:
+def messenger_inbound(
+    event: dict[str, Any], *, page: Page, first_seen: bool, fallback_time: datetime | None = None
+) -> InboundMessage:
     """A Messenger webhook `messaging` event that carries a message."""
     message = event["message"]
     echo = is_echo(event)
@@ -175,16 +212,17 @@ def messenger_inbound(event: dict[str, Any], *, page: Page, first_seen: bool) ->
     if echo:
         own = bool(page.app_id) and str(message.get("app_id", "")) == page.app_id
         raw["echo"] = "own_app" if own else "other_app"
+    platform_time, estimated = timed(event.get("timestamp"), fallback_time)
     return InboundMessage(
         channel_id=page.channel_id,
         external_id=str(message["mid"]),
         thread_key=messenger_thread_key(psid),
         author=page.author if echo else messenger_author(psid, first_seen=first_seen),
         text=str(message.get("text") or ""),
-        platform_time=parse_time(event.get("timestamp")),
+        platform_time=platform_time,
         attachments=attachments,
         visibility=Visibility.PRIVATE,
-        raw=raw,
+        raw=marked(raw, estimated),
         direction=Direction.OUT if echo else Direction.IN,
     )
 
@@ -217,8 +255,14 @@ def polled_messenger_inbound(item: dict[str, Any], other: dict[str, Any], *, pag
 
 
 def messenger_attachment(attachment: dict[str, Any]) -> Attachment:
-    payload = attachment.get("payload") or {}
-    url = str(payload.get("url") or "")
+    """An attachment of a Messenger message; a fallback one (a shared link) may carry its payload as
+    a string, as null, or its url and title beside the payload."""
+    payload = attachment.get("payload")
+    if isinstance(payload, str):
+        payload = {"url": payload} if payload.startswith(("https://", "http://")) else {"title": payload}
+    if not isinstance(payload, dict):
+        payload = {}
+    url = str(payload.get("url") or attachment.get("url") or "")
     kind = str(attachment.get("type") or "file")
     name = str(attachment.get("title") or payload.get("title") or "")
     if not name:

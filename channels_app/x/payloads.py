@@ -5,6 +5,10 @@ Pure: no database, no network. Threads: one public X thread per customer is one 
 (``dm:{dm_conversation_id}``). Message external ids are X's own ids (post ids and DM event ids share
 one snowflake space), so the id a send returns is the id the webhook echo carries, and the echo is
 not a second message.
+
+Every field X may leave out is optional: a user given only as `id`, media as an object or a list,
+a post or DM without a time (it gets the delivery's time and is marked time_estimated). What still
+cannot be mapped raises KeyError or ValueError, which the caller keeps as a skipped event.
 """
 
 from __future__ import annotations
@@ -30,43 +34,51 @@ class Post:
     is_retweet: bool = False
     media: tuple[Attachment, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    time_estimated: bool = False  # X gave no time: created_at is when the delivery reached us
 
     @classmethod
-    def from_v2(cls, tweet: dict[str, Any], media_by_key: dict[str, dict[str, Any]] | None = None) -> Post:
+    def from_v2(
+        cls,
+        tweet: dict[str, Any],
+        media_by_key: dict[str, dict[str, Any]] | None = None,
+        *,
+        fallback_time: datetime | None = None,
+    ) -> Post:
         note = tweet.get("note_tweet") or {}
         references = tweet.get("referenced_tweets") or []
         keys = (tweet.get("attachments") or {}).get("media_keys") or []
         media = tuple(_media_attachment((media_by_key or {}).get(k, {"type": "media"})) for k in keys)
+        created_at, estimated = _time(tweet.get("created_at"), _parse_iso, fallback_time)
         return cls(
-            id=str(tweet["id"]),
-            author_id=str(tweet["author_id"]),
+            id=_required_id(tweet, "id"),
+            author_id=_required_id(tweet, "author_id"),
             text=str(note.get("text") or tweet.get("text", "")),
-            created_at=_parse_iso(tweet.get("created_at")),
+            created_at=created_at,
             conversation_id=str(tweet.get("conversation_id") or tweet["id"]),
             in_reply_to_user_id=str(tweet.get("in_reply_to_user_id") or ""),
-            is_retweet=any(r.get("type") == "retweeted" for r in references),
+            is_retweet=any(isinstance(r, dict) and r.get("type") == "retweeted" for r in references),
             media=media,
             raw=tweet,
+            time_estimated=estimated,
         )
 
     @classmethod
-    def from_v1(cls, status: dict[str, Any], conversation_id: str) -> Post:
+    def from_v1(cls, status: dict[str, Any], conversation_id: str, *, fallback_time: datetime | None = None) -> Post:
         extended = status.get("extended_tweet") or {}
         entities = extended.get("extended_entities") or status.get("extended_entities") or {}
-        media = tuple(
-            Attachment(name=str(m.get("type", "media")), url=str(m.get("media_url_https") or m.get("media_url") or ""))
-            for m in entities.get("media") or []
-        )
+        media = tuple(_v1_media(m) for m in _as_list(entities.get("media")))
+        created_at, estimated = _time(status, _parse_v1_time, fallback_time)
         return cls(
-            id=str(status["id_str"]),
-            author_id=str(status["user"]["id_str"]),
+            id=_required_id(status, "id_str", "id"),
+            author_id=_required_id(status.get("user") or {}, "id_str", "id", what="user id"),
             text=str(extended.get("full_text") or status.get("full_text") or status.get("text", "")),
-            created_at=_parse_v1_time(status),
+            created_at=created_at,
             conversation_id=conversation_id,
-            in_reply_to_user_id=str(status.get("in_reply_to_user_id_str") or ""),
+            in_reply_to_user_id=str(status.get("in_reply_to_user_id_str") or status.get("in_reply_to_user_id") or ""),
             is_retweet="retweeted_status" in status,
             media=media,
             raw=status,
+            time_estimated=estimated,
         )
 
 
@@ -79,33 +91,39 @@ class DirectMessage:
     created_at: datetime
     media: tuple[Attachment, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    time_estimated: bool = False
 
     @classmethod
-    def from_v2(cls, event: dict[str, Any]) -> DirectMessage:
+    def from_v2(cls, event: dict[str, Any], *, fallback_time: datetime | None = None) -> DirectMessage:
+        created_at, estimated = _time(event.get("created_at"), _parse_iso, fallback_time)
         return cls(
-            id=str(event["id"]),
+            id=_required_id(event, "id"),
             sender_id=str(event.get("sender_id", "")),
             dm_conversation_id=str(event.get("dm_conversation_id", "")),
             text=str(event.get("text", "")),
-            created_at=_parse_iso(event.get("created_at")),
+            created_at=created_at,
             raw=event,
+            time_estimated=estimated,
         )
 
     @classmethod
-    def from_v1(cls, event: dict[str, Any]) -> DirectMessage:
+    def from_v1(cls, event: dict[str, Any], *, fallback_time: datetime | None = None) -> DirectMessage:
         create = event.get("message_create") or {}
-        sender = str(create.get("sender_id", ""))
-        recipient = str((create.get("target") or {}).get("recipient_id", ""))
+        sender = _required_id(create, "sender_id", what="sender_id")
+        recipient = _required_id(create.get("target") or {}, "recipient_id", what="recipient_id")
         data = create.get("message_data") or {}
-        media = (data.get("attachment") or {}).get("media") or {}
+        attachment = data.get("attachment") or {}
+        media = _as_list(attachment.get("media")) if isinstance(attachment, dict) else []
+        created_at, estimated = _time(event.get("created_timestamp"), _parse_millis, fallback_time)
         return cls(
-            id=str(event["id"]),
+            id=_required_id(event, "id", "id_str"),
             sender_id=sender,
             dm_conversation_id=one_to_one_conversation_id(sender, recipient),
             text=str(data.get("text", "")),
-            created_at=datetime.fromtimestamp(int(event.get("created_timestamp", 0)) / 1000, tz=UTC),
-            media=(Attachment(name=str(media.get("type", "media")), url=str(media.get("media_url_https", ""))),) if media else (),
+            created_at=created_at,
+            media=tuple(_v1_media(m) for m in media),
             raw=event,
+            time_estimated=estimated,
         )
 
 
@@ -115,15 +133,54 @@ def one_to_one_conversation_id(a: str, b: str) -> str:
     return f"{low}-{high}"
 
 
-def _parse_iso(value: Any) -> datetime:
+def _required_id(value: dict[str, Any], *keys: str, what: str = "") -> str:
+    """The first of keys that is present (X gives ids as strings, sometimes only as numbers)."""
+    for key in keys:
+        found = value.get(key)
+        if found not in (None, ""):
+            return str(found)
+    raise KeyError(what or keys[0])
+
+
+def _as_list(value: Any) -> list[dict[str, Any]]:
+    """Media arrive as one object or a list of them."""
+    items = value if isinstance(value, list) else [value] if value else []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _v1_media(media: dict[str, Any]) -> Attachment:
+    return Attachment(name=str(media.get("type", "media")), url=str(media.get("media_url_https") or media.get("media_url") or ""))
+
+
+def _time(value: Any, parse: Any, fallback: datetime | None) -> tuple[datetime, bool]:
+    """(the platform's time, False), or (the delivery's time, True) when it is missing or unreadable."""
+    try:
+        parsed = parse(value)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        parsed = None
+    if parsed is not None:
+        return parsed, False
+    return fallback or timezone.now(), True
+
+
+def _parse_iso(value: Any) -> datetime | None:
     if not value:
-        return timezone.now()
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _parse_v1_time(status: dict[str, Any]) -> datetime:
+def _parse_millis(value: Any) -> datetime | None:
+    if value in (None, "", 0, "0"):
+        return None
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
+def _parse_v1_time(status: dict[str, Any]) -> datetime | None:
     if status.get("timestamp_ms"):
-        return datetime.fromtimestamp(int(status["timestamp_ms"]) / 1000, tz=UTC)
+        return _parse_millis(status["timestamp_ms"])
+    if not status.get("created_at"):
+        return None
     return datetime.strptime(str(status["created_at"]), "%a %b %d %H:%M:%S %z %Y")
 
 
@@ -142,8 +199,10 @@ def users_by_id(users: Any) -> dict[str, dict[str, Any]]:
     if isinstance(users, dict):  # AAA / XAA DM payloads: {"<id>": {...}}
         return {str(k): _user_data(v) for k, v in users.items()}
     found = {}
-    for user in users or []:
+    for user in users if isinstance(users, list) else []:
         data = _user_data(user)
+        if not isinstance(data, dict):
+            continue
         if "id" in data or "id_str" in data:
             found[str(data.get("id_str") or data["id"])] = data
     return found
@@ -187,7 +246,7 @@ def post_inbound(*, channel: Channel, post: Post, users: dict[str, dict[str, Any
         platform_time=post.created_at,
         attachments=post.media,
         visibility="public",
-        raw=post.raw,
+        raw=_marked(post.raw, post.time_estimated),
         direction=direction,
     )
 
@@ -206,9 +265,14 @@ def dm_inbound(*, channel: Channel, dm: DirectMessage, users: dict[str, dict[str
         platform_time=dm.created_at,
         attachments=dm.media,
         visibility="private",
-        raw=dm.raw,
+        raw=_marked(dm.raw, dm.time_estimated),
         direction="out" if dm.sender_id == brand_id else "in",
     )
+
+
+def _marked(raw: dict[str, Any], time_estimated: bool) -> dict[str, Any]:
+    """The message's raw payload, marked when its time is the delivery's rather than X's."""
+    return {**raw, "time_estimated": True} if time_estimated else raw
 
 
 def routed_user_id(payload: dict[str, Any]) -> str:

@@ -108,8 +108,8 @@ def test_the_same_event_delivered_twice_is_one_message(post):
     # when
     post(load("comment_add"))
     post(load("comment_add"))
-    # then
-    assert WebhookEvent.objects.count() == 2
+    # then: the copy is counted on the stored event, not stored again
+    assert WebhookEvent.objects.get().duplicates == 1
     assert Message.objects.count() == 1
 
 
@@ -227,13 +227,16 @@ def test_events_for_a_page_without_a_channel_are_acknowledged_without_rows(post,
     # given
     payload = load("messenger_text")
     payload["entry"][0]["id"] = "999000999000"
-    caplog.set_level(logging.INFO, logger="channels_app.facebook")
+    caplog.set_level(logging.INFO, logger="parley.webhooks")
     # when
     response = post(payload)
-    # then
+    # then: kept, ignored, with the reason an admin reads
     assert response.status_code == 200
     assert Message.objects.count() == 0
-    assert "facebook webhook for unknown page" in caplog.text
+    event = WebhookEvent.objects.get()
+    assert event.status == "ignored"
+    assert "999000999000" in event.last_error
+    assert "webhook event ignored" in caplog.text
 
 
 def test_an_event_parley_cannot_read_is_logged_and_the_rest_of_the_delivery_lands(post, caplog):
@@ -246,4 +249,6 @@ def test_an_event_parley_cannot_read_is_logged_and_the_rest_of_the_delivery_land
     assert response.status_code == 200
     assert not Message.objects.filter(external_id="m_BROKEN").exists()
     assert Message.objects.filter(external_id="m_BATCH_2").exists()
-    assert "facebook event skipped" in caplog.text
+    assert "webhook event part skipped" in caplog.text
+    [skipped] = WebhookEvent.objects.get().skipped
+    assert skipped["reason"].startswith("messaging event: KeyError")
