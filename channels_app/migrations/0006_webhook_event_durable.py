@@ -12,7 +12,7 @@ def mark_processed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("channels_app", "0004_channel_moves_to_inbox"),
+        ("channels_app", "0005_mail_content_hash"),
         ("inbox", "0007_channel_moves_to_inbox"),
     ]
 
