@@ -45,6 +45,7 @@ PAGES = [
     Page("email channel, add", "/settings/channels/email/add/", roles=ADMINS),
     Page("email channel, edit", "/settings/channels/email/{email_channel}/", roles=ADMINS),
     Page("email quarantine", "/settings/channels/email/quarantine/", roles=ADMINS),
+    Page("webhook events", "/settings/channels/events/", roles=ADMINS),
     Page("SLA settings", "/settings/sla/", roles=ADMINS),
     Page("calendar, new", "/settings/sla/calendars/new/", roles=ADMINS),
     Page("calendar, edit", "/settings/sla/calendars/{calendar}/", roles=ADMINS),
@@ -66,7 +67,7 @@ class Workspace:
 def build_workspace() -> Workspace:
     """The demo workspace (small history) and one real channel of each kind with a conversation."""
     from accounts.models import Team, User
-    from channels_app.models import QuarantinedMail
+    from channels_app.models import QuarantinedMail, WebhookEvent
     from demo.workspace import seed_demo
     from inbox.actions import ingest_message
     from inbox.inbound import AuthorIdentity, InboundMessage
@@ -95,6 +96,16 @@ def build_workspace() -> Workspace:
         )
     )
     QuarantinedMail.objects.create(channel=email, raw=b"Subject: broken\r\n\r\nbody", error="no From header")
+    WebhookEvent.objects.create(
+        source="x", channel=x, payload={}, status="given_up", attempts=19, last_error="OperationalError: connection refused"
+    )
+    WebhookEvent.objects.create(
+        source="facebook",
+        channel=facebook,
+        payload={},
+        status="processed",
+        skipped=[{"reason": "messaging event: KeyError: 'sender'", "event": {}}],
+    )
     CannedResponse.objects.create(team=social, title="Thanks", body="Thanks {{customer.name}}!")
     sim_x = Channel.objects.get(name="Simulated X")
     conversation = (
