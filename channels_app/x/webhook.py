@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +23,11 @@ from channels_app.x.payloads import routed_user_id
 from inbox.models import Channel, ChannelKind, ChannelStatus
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+
+# X's crc_token is an opaque base64 string of a few dozen characters. The CRC answer is signed the
+# way event bodies are, so it must never sign anything that could be a body: every event body is a
+# JSON object, and "{" or '"' never fits this shape.
+CRC_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-+/]{1,128}={0,2}")
 
 
 def sign(secret: str, message: bytes) -> str:
@@ -64,6 +70,8 @@ class XWebhookRequest:
         crc_token = self.request.GET.get("crc_token", "")
         if not crc_token:
             raise WebhookRejected("missing crc_token", 400)
+        if not CRC_TOKEN_SHAPE.fullmatch(crc_token):
+            raise WebhookRejected("malformed crc_token", 400)
         return JsonResponse({"response_token": sign(secret, crc_token.encode())})
 
     def validate(self) -> None:

@@ -74,6 +74,59 @@ def test_the_crc_challenge_without_a_channel_parameter_uses_the_single_x_channel
     assert response.json() == {"response_token": "sha256=Ruq2gTnQf9pQqeyQrp3meCISmzDqECXX4dEXev144PA="}
 
 
+def test_a_body_signed_through_the_crc_challenge_is_refused(client, caplog):
+    # given: an attacker asks the CRC challenge to sign an event body of their own
+    channel = make_x_channel()
+    forged = json.dumps(
+        {
+            "for_user_id": BRAND_ID,
+            "direct_message_events": [
+                {"type": "message_create", "id": "1", "message_create": {"sender_id": "1", "message_data": {"text": "hi"}}}
+            ],
+        }
+    )
+    caplog.set_level(logging.INFO)
+    # when
+    challenge = client.get(f"/webhooks/x?channel={channel.pk}", {"crc_token": forged})
+    signed = challenge.json().get("response_token")
+    delivery = post_event(client, channel, forged.encode(), signed or "sha256=")
+    # then
+    assert challenge.status_code == 400
+    assert signed is None
+    assert delivery.status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        ("parley.webhooks", "webhook rejected"),
+        ("parley.webhooks", "webhook rejected"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["{}", "a" * 129, "token with spaces", "tok\nen", "ab%3D", "x=y"],
+    ids=["json", "too-long", "spaces", "newline", "percent", "inner-equals"],
+)
+def test_a_crc_token_not_of_the_platforms_shape_is_refused(client, token):
+    # given
+    channel = make_x_channel()
+    # when
+    response = client.get(f"/webhooks/x?channel={channel.pk}", {"crc_token": token})
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"error": "malformed crc_token"}
+
+
+def test_a_real_shaped_crc_token_is_still_answered(client):
+    # given: the shape X sends, base64 with padding
+    channel = make_x_channel()
+    token = base64.b64encode(b"x-crc-challenge-\xfa\xfb-31-bytes-long!").decode()
+    # when
+    response = client.get(f"/webhooks/x?channel={channel.pk}", {"crc_token": token})
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"response_token": signature(token.encode())}
+
+
 def test_a_validly_signed_mention_is_stored_and_becomes_a_conversation(client, django_capture_on_commit_callbacks):
     # given
     channel = make_x_channel()
