@@ -112,6 +112,7 @@ class Priority(models.TextChoices):
 class SlaState(models.TextChoices):
     NONE = "none", "No clock"
     OK = "ok", "On track"
+    PAUSED = "paused", "Paused"
     AT_RISK = "at_risk", "At risk"
     BREACHED = "breached", "Breached"
 
@@ -142,6 +143,8 @@ class Conversation(models.Model):
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_warning_at = models.DateTimeField(null=True, blank=True)
     sla_state = models.CharField(max_length=10, choices=SlaState.choices, default=SlaState.NONE)
+    # While pending the clocks stand still: the business seconds left when they run again.
+    sla_paused_left_seconds = models.PositiveIntegerField(null=True, blank=True)
     # 0 when breached so "breached first" is a plain ascending sort in the queue index.
     sla_rank = models.PositiveSmallIntegerField(default=1)
 
@@ -157,6 +160,15 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation {self.pk}"
+
+    @property
+    def sla_paused_left(self) -> str:
+        """While pending: the SLA time left when the clock runs again, e.g. "1h 5m"."""
+        if self.sla_paused_left_seconds is None:
+            return ""
+        s = self.sla_paused_left_seconds
+        d, h, m = s // 86400, (s % 86400) // 3600, (s % 3600) // 60
+        return f"{d}d {h}h" if d else f"{h}h {m}m" if h else f"{m}m {s % 60}s"
 
 
 class Direction(models.TextChoices):

@@ -91,6 +91,7 @@ _BADGES = {
     "breached": '<span class="badge breached">Breached</span> ',
     "at_risk": '<span class="badge at-risk">At risk</span> ',
     "ok": '<span class="badge ok">On track</span> ',
+    "paused": '<span class="badge paused">Paused</span> ',
 }
 _ROW = (
     '<tr id="conv-{pk}" class="row sla-{state}" data-href="{href}" data-sort="{sort}">'
@@ -129,6 +130,9 @@ def queue_row_html(c: Conversation, *, now: datetime | None = None) -> str:
             c.sla_due_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             _short((c.sla_due_at - now).total_seconds()),
         )
+    elif c.sla_state == "paused" and c.sla_paused_left_seconds is not None:
+        # Pending: the clock stands still, so this does not tick; it says what is left when it runs.
+        due = format_html('<span class="paused-left">{} left</span>', c.sla_paused_left)
     else:
         due = mark_safe('<span class="muted">no SLA</span>')  # noqa: S308 - a constant
     if c.waiting_since:

@@ -154,6 +154,7 @@ QUEUE_ROW_FIELDS = (
     "waiting_since",
     "sla_due_at",
     "sla_state",
+    "sla_paused_left_seconds",
     "sla_rank",
     "channel__id",
     "channel__name",

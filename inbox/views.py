@@ -132,6 +132,7 @@ EVENT_LABELS = {
     "sla_at_risk": "SLA at risk",
     "sla_breached": "SLA breached",
     "sla_achieved": "SLA achieved",
+    "sla_revised": "SLA outcome revised",
 }
 
 

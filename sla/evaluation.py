@@ -72,10 +72,12 @@ class Evaluation:
     paused: bool
     running: tuple[Running, ...]
     outcomes: tuple[Outcome, ...]
-    state: str  # none, ok, at_risk, breached
+    state: str  # none, ok, paused, at_risk, breached
     due_at: datetime | None
     warning_at: datetime | None
     next_flag_at: datetime | None
+    # While pending: the business time the nearest paused clock still has when it runs again.
+    paused_left: timedelta | None = None
 
     def running_due(self, metric: str) -> Running | None:
         return next((r for r in self.running if r.metric == metric), None)
@@ -263,8 +265,14 @@ def evaluate(*, timeline: list[Entry], targets: Targets, calendar: BusinessCalen
         )
     active = [r for r in running if r.due_at is not None]
     earliest = min(active, key=lambda r: r.due_at) if active else None
+    paused_left = None
+    if replay.paused:
+        lefts = [max(ZERO, c.target - c.consumed) for c in replay.clocks.values() if c.resumed_at is None]
+        paused_left = min(lefts) if lefts else None
     if any(r.breached_at is not None for r in running):
         state = "breached"
+    elif paused_left is not None:
+        state = "paused"
     elif any(r.warning_at is not None and r.warning_at <= now for r in active):
         state = "at_risk"
     elif running:
@@ -281,4 +289,5 @@ def evaluate(*, timeline: list[Entry], targets: Targets, calendar: BusinessCalen
         due_at=earliest.due_at if earliest else None,
         warning_at=earliest.warning_at if earliest else None,
         next_flag_at=min(upcoming) if upcoming else None,
+        paused_left=paused_left,
     )

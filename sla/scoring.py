@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import time as _time
+from bisect import bisect_left
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -29,7 +31,8 @@ from inbox.models import (
 )
 from sla.calendars import to_clock
 from sla.evaluation import AGENT, CUSTOMER, OPEN, PENDING, RESOLVED, Entry, Evaluation, Targets, evaluate
-from sla.models import SlaClock, SlaEvent, SlaPolicy
+from sla.models import SlaClock, SlaPolicy
+from sla.outcomes import record_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +73,29 @@ def targets_of(policy: SlaPolicy) -> Targets:
     )
 
 
-def build_timeline(*, conversation: Conversation) -> list[Entry]:
-    timeline: list[Entry] = []
+@dataclass(frozen=True)
+class Timeline:
+    entries: list[Entry]
+    # A reply that failed or bounced is no reply: an outcome it earned may have to be revised.
+    has_failed_reply: bool
+
+
+def build_timeline(*, conversation: Conversation) -> Timeline:
+    entries: list[Entry] = []
+    statuses: list[tuple[datetime, str]] = []
+    for kind, data, at in ConversationEvent.objects.filter(
+        conversation=conversation, kind__in=("status", "reopened")
+    ).values_list("kind", "data", "created_at"):
+        to = data.get("to", OPEN) if kind == "status" else OPEN
+        if to in (PENDING, OPEN, RESOLVED):
+            entries.append(Entry(at=at, kind=to))
+            statuses.append((at, to))
+        if kind == "reopened" and data.get("by") == "customer":
+            # The customer's message reopened it: the new cycle starts when it reopened the conversation.
+            entries.append(Entry(at=at, kind=CUSTOMER))
+    statuses.sort()
+    instants = [at for at, _ in statuses]
+    has_failed_reply = False
     messages = Message.objects.filter(conversation=conversation, kind=MessageKind.MESSAGE).values_list(
         "direction", "starts_sla", "delivery_state", "platform_time", "received_time"
     )
@@ -80,20 +104,17 @@ def build_timeline(*, conversation: Conversation) -> list[Entry]:
         # the scorer would not see it yet and no clock would start.
         at = min(platform_time, received_time)
         if direction == Direction.IN and starts_sla:
-            timeline.append(Entry(at=at, kind=CUSTOMER))
-        elif direction == Direction.OUT and delivery_state != DeliveryState.FAILED:
-            timeline.append(Entry(at=at, kind=AGENT))
-    for kind, data, at in ConversationEvent.objects.filter(
-        conversation=conversation, kind__in=("status", "reopened")
-    ).values_list("kind", "data", "created_at"):
-        to = data.get("to", OPEN) if kind == "status" else OPEN
-        if to in (PENDING, OPEN, RESOLVED):
-            timeline.append(Entry(at=at, kind=to))
-        if kind == "reopened" and data.get("by") == "customer":
-            # The customer's message reopened it; when that message carries an older platform time
-            # (a late delivery), the new cycle still starts when it reopened the conversation.
-            timeline.append(Entry(at=at, kind=CUSTOMER))
-    return timeline
+            before = bisect_left(instants, received_time)
+            if before and statuses[before - 1][1] == RESOLVED:
+                # Delivered late to a resolved conversation: whatever its platform time says, the
+                # customer's new wait began when it reached us.
+                at = received_time
+            entries.append(Entry(at=at, kind=CUSTOMER))
+        elif direction == Direction.OUT and delivery_state == DeliveryState.FAILED:
+            has_failed_reply = True
+        elif direction == Direction.OUT:
+            entries.append(Entry(at=at, kind=AGENT))
+    return Timeline(entries=entries, has_failed_reply=has_failed_reply)
 
 
 def evaluate_conversation(
@@ -120,16 +141,19 @@ def _evaluate_locked(
         clock_row = conversation.sla_clock
     except SlaClock.DoesNotExist:
         clock_row = SlaClock(conversation=conversation)
+    revisable = False
     if policy is None:
         evaluation = None
     else:
+        timeline = build_timeline(conversation=conversation)
+        revisable = timeline.has_failed_reply
         evaluation = evaluate(
-            timeline=build_timeline(conversation=conversation),
+            timeline=timeline.entries,
             targets=targets_of(policy),
             calendar=to_clock(policy.calendar, today=now.date()),
             now=now,
         )
-    _store(conversation, clock_row, policy, evaluation, now=now, announce=announce)
+    _store(conversation, clock_row, policy, evaluation, now=now, announce=announce, revisable=revisable)
     return evaluation
 
 
@@ -141,6 +165,7 @@ def _store(
     *,
     now: datetime,
     announce: bool,
+    revisable: bool,
 ) -> None:
     running = {r.metric: r for r in evaluation.running} if evaluation else {}
     clock_row.policy = policy
@@ -154,17 +179,27 @@ def _store(
     clock_row.evaluated_at = now
     clock_row.save()
 
+    left: int | None = None
     if conversation.status == ConversationStatus.RESOLVED or evaluation is None:
         state, due_at, warning_at = SlaState.NONE, None, None
     else:
         state, due_at, warning_at = SlaState(evaluation.state), evaluation.due_at, evaluation.warning_at
+        if state == SlaState.PAUSED and evaluation.paused_left is not None:
+            left = int(evaluation.paused_left.total_seconds())
     previous_state = conversation.sla_state
-    changed = (conversation.sla_state, conversation.sla_due_at, conversation.sla_warning_at) != (state, due_at, warning_at)
+    now_shown = (state, due_at, warning_at, left)
+    shown = (conversation.sla_state, conversation.sla_due_at, conversation.sla_warning_at, conversation.sla_paused_left_seconds)
+    changed = shown != now_shown
     if changed:
         conversation.sla_state, conversation.sla_due_at, conversation.sla_warning_at = state, due_at, warning_at
+        conversation.sla_paused_left_seconds = left
         conversation.sla_rank = STATE_RANK.get(state, 1)
         Conversation.objects.filter(pk=conversation.pk).update(
-            sla_state=state, sla_due_at=due_at, sla_warning_at=warning_at, sla_rank=conversation.sla_rank
+            sla_state=state,
+            sla_due_at=due_at,
+            sla_warning_at=warning_at,
+            sla_paused_left_seconds=left,
+            sla_rank=conversation.sla_rank,
         )
     if state != previous_state and state == SlaState.AT_RISK and warning_at is not None:
         # Breaches are recorded with their outcome below; a warning has no outcome row of its own.
@@ -175,59 +210,9 @@ def _store(
             created_at=now,
         )
     if evaluation is not None:
-        _record_outcomes(conversation, policy, evaluation, now=now)
+        record_outcomes(conversation, policy, evaluation, now=now, revisable=revisable)
     if changed and announce:
         changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
-
-
-def _record_outcomes(conversation: Conversation, policy: SlaPolicy | None, evaluation: Evaluation, *, now: datetime) -> None:
-    if not evaluation.outcomes:
-        return
-    existing = {(e.metric, e.cycle, e.sequence): e for e in SlaEvent.objects.filter(conversation=conversation)}
-    for outcome in evaluation.outcomes:
-        key = (outcome.metric, outcome.cycle, outcome.sequence)
-        row = existing.get(key)
-        if row is None:
-            # A clock's outcome is written once; the unique constraint backs this up under races.
-            SlaEvent.objects.bulk_create(
-                [
-                    SlaEvent(
-                        conversation=conversation,
-                        team_id=conversation.team_id,
-                        channel_kind=conversation.channel.flavor,
-                        policy=policy,
-                        metric=outcome.metric,
-                        cycle=outcome.cycle,
-                        sequence=outcome.sequence,
-                        outcome=outcome.outcome,
-                        started_at=outcome.started_at,
-                        due_at=outcome.due_at,
-                        happened_at=outcome.happened_at,
-                        responded_at=outcome.responded_at,
-                        business_seconds=outcome.business_seconds,
-                        wall_seconds=outcome.wall_seconds,
-                    )
-                ],
-                ignore_conflicts=True,
-            )
-            ConversationEvent.objects.create(
-                conversation=conversation,
-                kind=f"sla_{outcome.outcome}",
-                data={
-                    "metric": outcome.metric,
-                    "cycle": outcome.cycle,
-                    "instant": outcome.happened_at.isoformat(),
-                    "flagged_at": now.isoformat(),
-                },
-                created_at=now,
-            )
-        elif row.responded_at is None and outcome.responded_at is not None:
-            # A breached clock whose reply finally came: keep the breach, add how long it really took.
-            SlaEvent.objects.filter(pk=row.pk).update(
-                responded_at=outcome.responded_at,
-                business_seconds=outcome.business_seconds,
-                wall_seconds=outcome.wall_seconds,
-            )
 
 
 def detect_due(*, now: datetime | None = None, budget_seconds: float = 0.0) -> int:

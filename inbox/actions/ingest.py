@@ -108,6 +108,7 @@ def _ingest(inbound: InboundMessage) -> IngestResult:
         needs_new = _needs_new_conversation(conversation, now)
     identity = _thread_identity(conversation, inbound.author) or resolve_identity(author=inbound.author)
     fields = ["last_inbound_at", "waiting_since", "last_message_preview", "updated_at"]
+    reopened = False
     if needs_new:
         team_id, channel_name = Channel.objects.values_list("team_id", "name").get(pk=inbound.channel_id)
         conversation = Conversation.objects.create(
@@ -124,6 +125,7 @@ def _ingest(inbound: InboundMessage) -> IngestResult:
     elif conversation.status == ConversationStatus.RESOLVED:
         conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
         fields += ["status", "resolved_at"]
+        reopened = True
         record_event(conversation=conversation, kind="reopened", data={"by": "customer", "to": "open"}, at=now)
     elif conversation.status == ConversationStatus.PENDING and inbound.starts_sla:
         conversation.status = ConversationStatus.OPEN
@@ -132,7 +134,11 @@ def _ingest(inbound: InboundMessage) -> IngestResult:
     assert conversation is not None
     message = _create_message(inbound, conversation, identity=identity, now=now)
     conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, inbound.platform_time]))
-    if inbound.starts_sla and conversation.waiting_since is None:
+    if inbound.starts_sla and reopened:
+        # A message that reopens a resolved conversation starts a new wait when it reaches us, even
+        # when it was delivered late with an older platform time (as the SLA cycle does).
+        conversation.waiting_since = now
+    elif inbound.starts_sla and conversation.waiting_since is None:
         conversation.waiting_since = inbound.platform_time
     conversation.last_message_preview = preview_of(inbound.text) or "(attachment)"
     conversation.save(update_fields=fields)

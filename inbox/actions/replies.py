@@ -12,14 +12,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.utils import timezone
 
 from accounts.models import User
 from inbox import changes, ports
 from inbox.actions.common import ActionError, preview_of, record_event
 from inbox.lock_objects import conversation_for_update
-from inbox.models import Conversation, DeliveryState, Direction, Message, Visibility
+from inbox.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageKind,
+    Visibility,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +200,31 @@ def record_reply_failed(*, message: Message, reason: str, kind: str = "reply_fai
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED, delivery_error=reason)
         record_event(conversation=conversation, kind=kind, data={"message_id": message.pk, "reason": reason})
+        _restore_wait(conversation)
+        # A failed reply is no reply: "delivery" rescores, which revises what it achieved (sla.outcomes).
         changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
+
+
+def _restore_wait(conversation: Conversation) -> None:
+    """The customer is waiting again since their first message after the last reply that got through."""
+    if conversation.status == ConversationStatus.RESOLVED:
+        return
+    messages = Message.objects.filter(conversation_id=conversation.pk, kind=MessageKind.MESSAGE)
+    got_through = messages.filter(direction=Direction.OUT).exclude(delivery_state=DeliveryState.FAILED)
+    answered = got_through.aggregate(at=Max("platform_time"))["at"]
+    reopenings = ConversationEvent.objects.filter(conversation_id=conversation.pk, kind="reopened")
+    reopened = reopenings.aggregate(at=Max("created_at"))["at"]
+    unanswered = messages.filter(direction=Direction.IN, starts_sla=True)
+    if answered is not None:
+        unanswered = unanswered.filter(platform_time__gt=answered)
+    if reopened is not None:
+        unanswered = unanswered.filter(received_time__gte=reopened)
+    since = unanswered.aggregate(at=Min("platform_time"))["at"]
+    if since is not None and reopened is not None:
+        since = max(since, reopened)
+    if since != conversation.waiting_since:
+        conversation.waiting_since = since
+        Conversation.objects.filter(pk=conversation.pk).update(waiting_since=since)
 
 
 def record_bounce(*, channel_id: int, external_id: str, reason: str) -> int:

@@ -78,8 +78,10 @@ def test_pending_pauses_the_clocks_and_resume_keeps_the_time_left():
     paused = evaluate(timeline=timeline[:2], targets=TARGETS, calendar=ALWAYS, now=at(40))
     resumed = evaluate(timeline=timeline, targets=TARGETS, calendar=ALWAYS, now=at(71))
     # then
-    assert paused.paused and paused.due_at is None and paused.state == "ok"
+    assert paused.paused and paused.due_at is None and paused.state == "paused"
+    assert paused.paused_left == timedelta(minutes=20)  # the nearest clock: first response, 30 - 10
     assert resumed.running_due("first_response").due_at == at(90)
+    assert (resumed.state, resumed.paused_left) == ("ok", None)
 
 
 def test_a_customer_reply_after_an_agent_reply_starts_next_response():
