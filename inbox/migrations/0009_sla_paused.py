@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0007_channel_moves_to_inbox'),
+        ('inbox', '0008_channel_enabled'),
     ]
 
     operations = [
