@@ -11,4 +11,6 @@ def channel_alerts(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(user, "role", None) != Role.ADMIN:
         return {}
-    return {"channels_needing_attention": Channel.objects.exclude(status=ChannelStatus.ACTIVE).count()}
+    broken = list(Channel.objects.exclude(status=ChannelStatus.ACTIVE).only("pk", "name", "status", "status_reason")[:6])
+    # The banner names up to five, each with its reason; the count says how many more there are.
+    return {"channels_needing_attention": len(broken), "broken_channels": broken[:5]}

@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 from django.db import OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
 from channels_app import delivery, inbound_events
@@ -13,6 +14,9 @@ from inbox.models import Channel, ChannelStatus
 logger = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 8
+# Active channels, and those whose polls failed: polled on (backing off) so the first success clears
+# them. A channel an admin must reconnect (refused at a check, revoked) waits for that.
+POLLABLE = Q(status=ChannelStatus.ACTIVE) | Q(status=ChannelStatus.NEEDS_ATTENTION, poll_failures__gt=0)
 # A webhook answer waits on publishing at most about a second; the sweep covers the rest.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 
@@ -31,13 +35,14 @@ def deliver_message(self, message_id: int) -> str:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def poll_channel(channel_id: int) -> int:
-    channel = Channel.objects.filter(pk=channel_id, status=ChannelStatus.ACTIVE).first()
+    """Poll one channel; the connector reports how it went (actions.record_poll_ok / record_poll_failed)."""
+    channel = Channel.objects.filter(POLLABLE, pk=channel_id).first()
     if channel is None:
         return 0
     try:
         return connector_for(channel).poll()
     except ChannelAuthError as error:
-        actions.flag_channel(channel=channel, reason=str(error))
+        actions.record_poll_failed(channel=channel, reason=str(error), lasting=True)
         return 0
 
 
@@ -45,7 +50,7 @@ def poll_channel(channel_id: int) -> int:
 def poll_due_channels() -> int:
     now = timezone.now()
     count = 0
-    for channel in Channel.objects.filter(status=ChannelStatus.ACTIVE, next_poll_at__lte=now).only(
+    for channel in Channel.objects.filter(POLLABLE, next_poll_at__lte=now).only(
         "pk", "poll_interval_seconds", "next_poll_at"
     ):
         # The conditional update claims this round, so overlapping beats never poll twice.

@@ -35,6 +35,9 @@ class Channel(models.Model):
     # An admin's switch, apart from the health in status: a disabled channel is not polled, and its
     # webhook deliveries are answered and stored but not ingested until it is enabled again.
     enabled = models.BooleanField(default=True)
+    # Health as the connector reports it (inbox.actions.channels): polls failed in a row, and since when.
+    poll_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
     poll_interval_seconds = models.PositiveIntegerField(default=30)
     next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)

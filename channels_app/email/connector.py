@@ -50,11 +50,14 @@ class EmailConnector:
     def poll(self) -> int:
         try:
             with self.client.imap() as client:
-                return self._poll(client)
+                created = self._poll(client)
         except MailServerError as error:
             # Transient by nature: the next beat (or IDLE) tries again; the cursor has not moved.
             logger.warning("email poll failed", extra={"channel_id": self.channel.pk, "reason": str(error)})
+            actions.record_poll_failed(channel=self.channel, reason=f"The mail server failed: {error}")
             return 0
+        actions.record_poll_ok(channel=self.channel)
+        return created
 
     def _poll(self, client: IMAPClient) -> int:
         info = client.select_folder(self.client.folder, readonly=True)  # EXAMINE: flags stay untouched

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import admin_required
-from channels_app.base import ChannelAuthError, SendError
+from channels_app.base import ChannelAuthError, PermanentSendError, SendError
 from channels_app.channel_admin import ChannelAdmin, SecretFieldsForm, add_channel, edit_channel, secret_field
 from channels_app.facebook.client import SUBSCRIBED_FIELDS, GraphClient
 from inbox import actions
@@ -126,10 +126,15 @@ def facebook_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
         flash.error(request, str(error))
         return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
     except SendError as error:
+        if isinstance(error, PermanentSendError):
+            # Refused, not merely unavailable: the token works but lacks what Parley needs.
+            actions.flag_channel(channel=channel, reason=f"The Page check failed: {error}")
         flash.error(request, f"Could not connect the Page: {error}")
         return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
     if not subscribed.get("success"):
-        flash.error(request, "Facebook did not confirm the webhook subscription; check the app's permissions.")
+        reason = "Facebook did not confirm the webhook subscription; check the app's permissions."
+        actions.flag_channel(channel=channel, reason=reason)
+        flash.error(request, reason)
         return redirect("channel_settings:facebook_edit", channel_id=channel.pk)
     config = {**channel.config, "page_name": str(page.get("name") or channel.config.get("page_name", ""))}
     actions.activate_channel(channel=channel, config=config)

@@ -133,6 +133,10 @@ class FacebookConnector:
             raise
         except SendError as error:
             logger.warning("facebook poll failed", extra={"channel_id": self.channel.pk, "reason": str(error)})
+            # Refused outright (a permission the token lacks) is broken now; a hiccup only after a few.
+            actions.record_poll_failed(channel=self.channel, reason=str(error), lasting=isinstance(error, PermanentSendError))
+        else:
+            actions.record_poll_ok(channel=self.channel)
         next_poll_at = None
         if self.client.over_budget:
             delay = max(MIN_BACKOFF, timedelta(minutes=self.client.regain_minutes))

@@ -46,6 +46,7 @@ class SimulatedConnector:
         cursor.update(seq=seq, last_tick=now.isoformat())
         # Each ingest has committed; only now does the cursor move.
         actions.save_channel_cursor(channel=self.channel, cursor=cursor)
+        actions.record_poll_ok(channel=self.channel)
         return created
 
     def send(self, message: Any) -> SendResult:

@@ -108,8 +108,10 @@ class XConnector:
             # Nothing was advanced: the next poll asks again.
             logger.warning("x poll failed", extra={"channel_id": self.channel.pk, "error": type(error).__name__})
             actions.save_channel_cursor(channel=self.channel, cursor=cursor)
+            actions.record_poll_failed(channel=self.channel, reason=_poll_failure(error))
             return created
         actions.save_channel_cursor(channel=self.channel, cursor=cursor)
+        actions.record_poll_ok(channel=self.channel)
         return created
 
     def _due(self, cursor: dict[str, Any], endpoint: str) -> bool:
@@ -271,3 +273,9 @@ def latest_customer_post_id(conversation: Any) -> str | None:
         .values_list("external_id", flat=True)
         .first()
     )
+
+
+def _poll_failure(error: Exception) -> str:
+    if isinstance(error, tweepy.TwitterServerError):
+        return f"X had a server error: {platform_reason(error)}"
+    return f"Could not reach X ({type(error).__name__})."

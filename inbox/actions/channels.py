@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
+from accounts import audit
 from inbox import changes
 from inbox.actions.common import record_event
 from inbox.models import Channel, ChannelStatus, Conversation, ConversationStatus
@@ -50,11 +53,78 @@ def move_channel_conversations(*, channel: Channel, from_team_id: int) -> int:
     return moved
 
 
+# Polls fail now and then (a timeout, a server restarting); this many in a row is a channel that
+# is not working, and an admin should know.
+POLL_FAILURES_BEFORE_ATTENTION = 3
+# A failing channel is still polled, so the first poll that works clears it, but less often.
+MAX_FAILING_POLL_INTERVAL = timedelta(minutes=15)
+
+
 def flag_channel(*, channel: Channel, reason: str) -> None:
-    """The connector cannot work this channel (keys refused, server unreachable): an admin must look."""
+    """A check or a send found the channel broken (keys refused, server unreachable): an admin must look."""
+    reason = reason[:1000]
     logger.warning("channel needs attention", extra={"channel_id": channel.pk, "reason": reason})
-    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_ATTENTION, status_reason=reason[:1000])
-    channel.status, channel.status_reason = ChannelStatus.NEEDS_ATTENTION, reason[:1000]
+    was = Channel.objects.filter(pk=channel.pk).values_list("status", flat=True).first()
+    Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_ATTENTION, status_reason=reason)
+    channel.status, channel.status_reason = ChannelStatus.NEEDS_ATTENTION, reason
+    if was != ChannelStatus.NEEDS_ATTENTION:
+        audit.record("channel.needs_attention", actor=None, target=channel, after={"reason": reason})
+
+
+def record_poll_failed(*, channel: Channel, reason: str, lasting: bool = False) -> None:
+    """A poll did not get through. lasting: the platform refused us (keys, permissions), so flag at once;
+    otherwise after POLL_FAILURES_BEFORE_ATTENTION in a row."""
+    now = timezone.now()
+    with transaction.atomic():
+        health = ("pk", "poll_failures", "failing_since", "poll_interval_seconds")
+        row = Channel.objects.select_for_update(no_key=True).only(*health).get(pk=channel.pk)
+        failures = row.poll_failures + 1
+        since = row.failing_since or now
+        backoff = min(timedelta(seconds=row.poll_interval_seconds * 2**failures), MAX_FAILING_POLL_INTERVAL)
+        Channel.objects.filter(pk=channel.pk).update(poll_failures=failures, failing_since=since, next_poll_at=now + backoff)
+        channel.poll_failures, channel.failing_since = failures, since
+        logger.warning("channel poll failed", extra={"channel_id": channel.pk, "failures": failures, "reason": reason[:300]})
+        if lasting:
+            flag_channel(channel=channel, reason=reason)
+        elif failures >= POLL_FAILURES_BEFORE_ATTENTION:
+            when = since.strftime("%Y-%m-%d %H:%M UTC")
+            flag_channel(channel=channel, reason=f"The last {failures} polls failed (since {when}): {reason}")
+
+
+def record_poll_ok(*, channel: Channel) -> None:
+    """A poll got through: a channel that was failing works again. Costs nothing while healthy."""
+    if channel.poll_failures == 0 and channel.status != ChannelStatus.NEEDS_ATTENTION:
+        return
+    _recovered(channel, how="poll")
+
+
+def activate_channel(*, channel: Channel, config: dict[str, Any] | None = None, **fields: Any) -> None:
+    """A connection check passed: the channel works again (with what the check learned in config)."""
+    updates: dict[str, Any] = {"status": ChannelStatus.ACTIVE, "status_reason": "", "poll_failures": 0, "failing_since": None}
+    updates.update(fields)
+    if config is not None:
+        updates["config"] = config
+    Channel.objects.filter(pk=channel.pk).update(**updates)
+    for name, value in updates.items():
+        setattr(channel, name, value)
+
+
+def _recovered(channel: Channel, *, how: str) -> None:
+    with transaction.atomic():
+        # Only a channel the polls themselves flagged, or merely counted, recovers by a poll; one an
+        # admin must reconnect (disabled, refused keys at a check) waits for that check.
+        updated = (
+            Channel.objects.filter(pk=channel.pk)
+            .filter(Q(status=ChannelStatus.ACTIVE) | Q(status=ChannelStatus.NEEDS_ATTENTION, poll_failures__gt=0))
+            .update(status=ChannelStatus.ACTIVE, status_reason="", poll_failures=0, failing_since=None)
+        )
+        if not updated:
+            return
+        was, reason = channel.status, channel.status_reason
+        channel.status, channel.status_reason, channel.poll_failures, channel.failing_since = ChannelStatus.ACTIVE, "", 0, None
+        if was == ChannelStatus.NEEDS_ATTENTION:
+            logger.info("channel works again", extra={"channel_id": channel.pk, "by": how})
+            audit.record("channel.recovered", actor=None, target=channel, before={"reason": reason}, after={"by": how})
 
 
 def disable_channel(*, channel: Channel, reason: str) -> None:
@@ -62,16 +132,6 @@ def disable_channel(*, channel: Channel, reason: str) -> None:
     logger.warning("channel disabled", extra={"channel_id": channel.pk, "reason": reason})
     Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.DISABLED, status_reason=reason[:1000])
     channel.status, channel.status_reason = ChannelStatus.DISABLED, reason[:1000]
-
-
-def activate_channel(*, channel: Channel, config: dict[str, Any] | None = None, **fields: Any) -> None:
-    """A connection check passed: the channel works again (with what the check learned in config)."""
-    updates: dict[str, Any] = {"status": ChannelStatus.ACTIVE, "status_reason": "", **fields}
-    if config is not None:
-        updates["config"] = config
-    Channel.objects.filter(pk=channel.pk).update(**updates)
-    for name, value in updates.items():
-        setattr(channel, name, value)
 
 
 def save_channel_cursor(*, channel: Channel, cursor: dict[str, Any], next_poll_at: datetime | None = None) -> None:
