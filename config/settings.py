@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inbox",
     "channels_app",
     "sla",
+    "automation",
     "demo",
 ]
 
@@ -149,6 +150,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep-unscored": {"task": "sla.tasks.sweep_unscored", "schedule": 30.0},
     "channels-sweep-webhook-events": {"task": "channels_app.tasks.sweep_webhook_events", "schedule": 30.0},
     "channels-prune-webhook-events": {"task": "channels_app.tasks.prune_webhook_events", "schedule": 3600.0},
+    "automation-unassigned": {"task": "automation.tasks.sweep_unassigned", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

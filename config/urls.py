@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/channels/", include("channels_app.settings_urls")),
     path("email/", include("channels_app.email.urls")),
     path("settings/sla/", include("sla.urls")),
+    path("settings/rules/", include("automation.urls")),
     path("settings/", include("accounts.urls")),
     path("sla/", include("sla.dashboard_urls")),
     path("", include("inbox.urls")),

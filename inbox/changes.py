@@ -47,6 +47,8 @@ REASONS: dict[str, Follow] = {
     "merged": Follow(rescore=False),
     "edited": Follow(rescore=False),
     "sla": Follow(rescore=False),  # announced by the scorer itself
+    "tags": Follow(rescore=False),
+    "sla_policy": Follow(rescore=True),  # a rule chose a (shorter) policy for this conversation
 }
 
 

@@ -14,9 +14,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from inbox import presence, selectors
+from inbox import notification_selectors, presence, selectors
 from inbox.assignment import assign_for_agent
-from inbox.events import conversation_group, team_group
+from inbox.events import conversation_group, team_group, user_group
 from inbox.queue_rendering import filters_from, render_counts, render_queue_row
 
 
@@ -33,16 +33,16 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.filters = filters_from({k: v[0] for k, v in query.items()})
-        self.team_ids, self.channels = await database_sync_to_async(self._load)(user)
+        self.team_ids, self.channels, self.tags = await database_sync_to_async(self._load)(user)
         self.group_names = [team_group(team_id) for team_id in self.team_ids]
         for name in self.group_names:
             await self.channel_layer.group_add(name, self.channel_name)
         await self.accept()
         await database_sync_to_async(_heartbeat)(user)
 
-    def _load(self, user: Any) -> tuple[list[int], list[Any]]:
+    def _load(self, user: Any) -> tuple[list[int], list[Any], list[Any]]:
         team_ids = selectors.visible_team_ids(user=user)
-        return team_ids, selectors.queue_channels(team_ids=team_ids)
+        return team_ids, selectors.queue_channels(team_ids=team_ids), selectors.all_tags()
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "group_names", []):
@@ -61,7 +61,9 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     def _render(self, conversation_id: int) -> dict[str, Any]:
         user = self.scope["user"]
         payload = render_queue_row(user=user, conversation_id=conversation_id, filters=self.filters, team_ids=self.team_ids)
-        payload["counts"] = render_counts(user=user, filters=self.filters, team_ids=self.team_ids, channels=self.channels)
+        payload["counts"] = render_counts(
+            user=user, filters=self.filters, team_ids=self.team_ids, channels=self.channels, tags=self.tags
+        )
         return payload
 
 
@@ -123,3 +125,44 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 "conn": event["from"][-12:],
             }
         )
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    """Every page of a signed-in user: their own notifications, live (the bell, the browser's pop-up)."""
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated or not user.is_active:
+            await self.close()
+            return
+        self.group_name = user_group(user.pk)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group_name"):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"kind": "pong"})
+
+    async def notification_changed(self, event: dict[str, Any]) -> None:  # "notification.changed"
+        payload = await database_sync_to_async(self._render)(event.get("notification_id"))
+        await self.send_json(payload)
+
+    def _render(self, notification_id: int | None) -> dict[str, Any]:
+        user = self.scope["user"]
+        payload: dict[str, Any] = {
+            "kind": "notification",
+            "unread": notification_selectors.unread_notification_count(user=user),
+        }
+        notification = notification_selectors.own_notification(user=user, notification_id=notification_id)
+        if notification is not None:
+            payload.update(
+                id=notification.pk,
+                text=notification.text,
+                type=notification.kind,
+                url=f"/conversations/{notification.conversation_id}/" if notification.conversation_id else "/notifications/",
+            )
+        return payload

@@ -36,3 +36,12 @@ def push_now(*, conversation_id: int, team_id: int, reason: str) -> None:
     event = {"type": "conversation.changed", "conversation_id": conversation_id, "reason": reason}
     _send(team_group(team_id), event)
     _send(conversation_group(conversation_id), event)
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def push_notification(*, user_id: int, notification_id: int | None) -> None:
+    """Tell one user's open pages that their notifications changed (None: some were read)."""
+    _send(user_group(user_id), {"type": "notification.changed", "notification_id": notification_id})

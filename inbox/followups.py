@@ -1,4 +1,4 @@
-"""What follows a committed change, in the worker: rescore, push, auto-assign (see inbox.changes)."""
+"""What follows a committed change, in the worker: rescore, push, auto-assign, rules (see inbox.changes)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def handle(conversation_id: int, team_id: int, reason: str) -> None:
     events.push_now(conversation_id=conversation_id, team_id=team_id, reason=reason)
     if follow.assign:
         assignment.assign_waiting(team_id=team_id)
+    ports.automation_changed(conversation_id, reason)
 
 
 def drain() -> int:

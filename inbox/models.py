@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from inbox.secrets import EncryptedJSONField
@@ -89,6 +90,8 @@ class Identity(models.Model):
     profile_url = models.URLField(max_length=500, blank=True)
     avatar_url = models.URLField(max_length=500, blank=True)
     follower_count = models.PositiveIntegerField(null=True, blank=True)
+    # The platform's verified badge (X "verified"), where it says; reach weighs more with it.
+    verified = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -118,6 +121,20 @@ class SlaState(models.TextChoices):
     PAUSED = "paused", "Paused"
     AT_RISK = "at_risk", "At risk"
     BREACHED = "breached", "Breached"
+
+
+class Tag(models.Model):
+    """A word agents put on conversations to say what they are about; shared by every team."""
+
+    name = models.CharField(max_length=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_unique_name_ci")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Conversation(models.Model):
@@ -150,6 +167,9 @@ class Conversation(models.Model):
     sla_paused_left_seconds = models.PositiveIntegerField(null=True, blank=True)
     # 0 when breached so "breached first" is a plain ascending sort in the queue index.
     sla_rank = models.PositiveSmallIntegerField(default=1)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    # Why a rule set the priority ("complaint, 48k followers"); cleared when a person sets it.
+    priority_reason = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         indexes = [
@@ -217,6 +237,8 @@ class Message(models.Model):
     sending_started_at = models.DateTimeField(null=True, blank=True)
     # Set by the composer so a double click or a reloaded form never creates a second reply.
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Sent by Parley itself (an out-of-hours acknowledgement): never a first response.
+    automated = models.BooleanField(default=False, db_default=False)
     # Channel-specific reply options (a public note when going private, a subject, a recipient).
     send_options = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
@@ -301,3 +323,32 @@ class QueueCounter(models.Model):
                 fields=["team_id", "channel_id", "status", "priority", "assignee_id"], name="queue_counter_key"
             )
         ]
+
+
+class Notification(models.Model):
+    """Something one user should know about: shown under the bell, pushed live to their pages."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20)  # assigned, at_risk, breached, rule, mention
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set by the worker for what a retried task could tell twice (one breach of one clock).
+    key = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "conversation", "key"], condition=~Q(key=""), name="notification_once_per_key"
+            )
+        ]
+
+
+class NotificationPreference(models.Model):
+    """A user's choices about being told: the in-app list always, email for breaches on request."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    email_breaches = models.BooleanField(default=False)

@@ -47,6 +47,15 @@ class ChangeWorker:
     drain: Callable[[], None]  # enqueue one drain of the Redis change list
 
 
+@dataclass(frozen=True)
+class Automation:
+    """The rules engine (automation/), as the core and the SLA engine see it. Both are called in the
+    worker; without the app installed nothing follows (the core works without rules)."""
+
+    changed: Callable[[int, str], None]  # (conversation id, change reason), after the change's followups
+    flagged: Callable[[int, str, str], None]  # (conversation id, "sla_at_risk" or "sla_breached", key), after commit
+
+
 _provided: dict[str, Any] = {}
 
 
@@ -55,8 +64,10 @@ def provide(
     channels: ChannelRules | None = None,
     rescore: Callable[[int], None] | None = None,
     change_worker: ChangeWorker | None = None,
+    automation: Automation | None = None,
 ) -> None:
-    for name, value in (("channels", channels), ("rescore", rescore), ("change_worker", change_worker)):
+    provided = (("channels", channels), ("rescore", rescore), ("change_worker", change_worker), ("automation", automation))
+    for name, value in provided:
         if value is not None:
             _provided[name] = value
 
@@ -79,3 +90,17 @@ def rescore(conversation_id: int) -> None:
 
 def change_worker() -> ChangeWorker:
     return cast(ChangeWorker, _get("change_worker"))
+
+
+def automation_changed(conversation_id: int, reason: str) -> None:
+    """Run the rules a committed change may set off (automation.engine provides this)."""
+    hooks = _provided.get("automation")
+    if hooks is not None:
+        hooks.changed(conversation_id, reason)
+
+
+def automation_flagged(conversation_id: int, flag: str, key: str) -> None:
+    """The scorer flagged a warning or a breach: tell the people and rules that wait for it."""
+    hooks = _provided.get("automation")
+    if hooks is not None:
+        hooks.flagged(conversation_id, flag, key)

@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from inbox import selectors
-from inbox.models import Channel, Conversation, Priority
+from inbox.models import Channel, Conversation, Priority, Tag
 
 
 def filters_from(params: Any) -> selectors.QueueFilters:
@@ -27,11 +27,13 @@ def filters_from(params: Any) -> selectors.QueueFilters:
     scope = params.get("scope", "all")
     priority = params.get("priority", "")
     status = params.get("status", "")
+    tag = str(params.get("tag", ""))
     return selectors.QueueFilters(
         scope=scope if scope in ("all", "mine", "unassigned") else "all",
         channel_id=int(channel) if channel.isdigit() else None,
         priority=priority if priority in Priority.values else "",
         status=status if status in selectors.QUEUE_STATUSES else "",
+        tag_id=int(tag) if tag.isdigit() else None,
     )
 
 
@@ -41,20 +43,31 @@ def filter_params(filters: selectors.QueueFilters, **override: Any) -> dict[str,
         "channel": str(filters.channel_id or ""),
         "priority": filters.priority,
         "status": filters.status,
+        "tag": str(filters.tag_id or ""),
     }
     params.update({k: str(v) for k, v in override.items()})
     return {k: v for k, v in params.items() if v and not (k == "scope" and v == "all")}
 
 
 def filter_links(
-    *, filters: selectors.QueueFilters, counts: selectors.QueueCounts, channels: list[Channel]
+    *,
+    filters: selectors.QueueFilters,
+    counts: selectors.QueueCounts,
+    channels: list[Channel],
+    tags: list[Tag] | None = None,
 ) -> list[dict[str, Any]]:
     """The filter bar: every option with its maintained count and the link that selects it."""
 
-    def link(label: str, count: int, active: bool, **override: Any) -> dict[str, Any]:
+    def link(label: str, count: int | None, active: bool, **override: Any) -> dict[str, Any]:
         query = urlencode(filter_params(filters, **override))
         return {"label": label, "count": count, "active": active, "href": "?" + query if query else "?"}
 
+    # Tags carry no maintained counts (the counters are per channel, status, priority, assignee).
+    tag_group = {
+        "name": "Tag",
+        "links": [link("Any", None, not filters.tag_id, tag="")]
+        + [link(t.name, None, filters.tag_id == t.pk, tag=t.pk) for t in tags or []],
+    }
     return [
         {
             "name": "Show",
@@ -81,7 +94,7 @@ def filter_links(
             "links": [link("Any", sum(counts.channel.values()), not filters.channel_id, channel="")]
             + [link(c.name, counts.channel.get(c.pk, 0), filters.channel_id == c.pk, channel=c.pk) for c in channels],
         },
-    ]
+    ] + ([tag_group] if tags else [])
 
 
 # The queue's rows are its hot path (every page load, every live push to every open queue), so a
@@ -99,7 +112,7 @@ _ROW = (
     '<td><span class="chan chan-{flavor}">{channel}</span> <span class="vis vis-{vis}">{vis_label}</span></td>'
     '<td class="who-cell"><span class="cust-name">{customer}</span> <span class="muted handle">{handle}</span></td>'
     '<td><a class="open-conv" href="{href}">{preview}</a> <span class="status status-{status}">{status_label}</span> '
-    '<span class="prio prio-{priority}">{priority_label}</span></td>'
+    '<span class="prio prio-{priority}">{priority_label}</span>{why}</td>'
     "<td>{waiting}</td>"
     '<td class="assignee">{assignee}</td></tr>'
 )
@@ -164,9 +177,18 @@ def queue_row_html(c: Conversation, *, now: datetime | None = None) -> str:
         status_label=c.get_status_display(),
         priority=c.priority,
         priority_label=c.get_priority_display(),
+        why=_why(c.priority_reason),
         waiting=waiting,
         assignee=c.assignee.display_name if c.assignee else "Unassigned",
     )
+
+
+def _why(reason: str) -> str:
+    """A rule's reason for the priority, one chip per part: "complaint", "48k followers"."""
+    if not reason:
+        return ""
+    chips = format_html_join("", ' <span class="why">{}</span>', ((part,) for part in reason.split(" · ") if part))
+    return format_html('<span class="whys" title="Why: {}">{}</span>', reason, chips)
 
 
 def ws_query(filters: selectors.QueueFilters) -> str:
@@ -191,7 +213,15 @@ def render_queue_row(
     return {"kind": "row", "id": conversation_id, "html": queue_row_html(conversation)}
 
 
-def render_counts(*, user: User, filters: selectors.QueueFilters, team_ids: list[int], channels: list[Channel]) -> str:
+def render_counts(
+    *,
+    user: User,
+    filters: selectors.QueueFilters,
+    team_ids: list[int],
+    channels: list[Channel],
+    tags: list[Tag] | None = None,
+) -> str:
+    """The filter bar; the live socket passes the tags it loaded when it connected (no query per push)."""
     counts = selectors.queue_counts(user=user, filters=filters, team_ids=team_ids)
-    groups = filter_links(filters=filters, counts=counts, channels=channels)
+    groups = filter_links(filters=filters, counts=counts, channels=channels, tags=tags)
     return render_to_string("inbox/_queue_counts.html", {"filter_groups": groups})

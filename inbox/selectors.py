@@ -26,6 +26,7 @@ from inbox.models import (
     MessageKind,
     Priority,
     QueueCounter,
+    Tag,
 )
 from inbox.queue_cursor import QueueCursor
 
@@ -93,6 +94,7 @@ class QueueFilters:
     channel_id: int | None = None
     priority: str = ""
     status: str = ""  # "" is open and pending
+    tag_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ QUEUE_ROW_FIELDS = (
     "sla_state",
     "sla_paused_left_seconds",
     "sla_rank",
+    "priority_reason",
     "channel__id",
     "channel__name",
     "channel__kind",
@@ -195,6 +198,8 @@ def _queue_queryset(*, user: User, filters: QueueFilters, team_ids: list[int] | 
         qs = qs.filter(channel_id=filters.channel_id)
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
+    if filters.tag_id:
+        qs = qs.filter(tags=filters.tag_id)
     return qs
 
 
@@ -216,6 +221,7 @@ def matches_filters(*, conversation: Conversation, user: User, filters: QueueFil
         and (filters.scope != "unassigned" or conversation.assignee_id is None)
         and (not filters.channel_id or conversation.channel_id == filters.channel_id)
         and (not filters.priority or conversation.priority == filters.priority)
+        and (not filters.tag_id or conversation.tags.filter(pk=filters.tag_id).exists())
     )
 
 
@@ -411,3 +417,16 @@ def suggested_duplicates(*, user: User, customer: Customer, limit: int = 10) -> 
         .values_list("customer_id", flat=True)
     )
     return [pair for pair in candidates if pair[0].pk in visible][:limit]
+
+
+def tags_matching(*, query: str, exclude: Conversation | None = None, limit: int = 8) -> list[Tag]:
+    """Tags whose name contains the typed text (every tag is shared by all teams)."""
+    tags = Tag.objects.filter(name__icontains=query.strip()) if query.strip() else Tag.objects.all()
+    if exclude is not None:
+        tags = tags.exclude(conversations=exclude)
+    return list(tags.order_by("name")[:limit])
+
+
+def all_tags() -> list[Tag]:
+    return list(Tag.objects.order_by("name"))
+

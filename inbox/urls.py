@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import canned_views, views
+from inbox import canned_views, notification_views, tag_views, views
 
 app_name = "inbox"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/status/", views.set_status, name="status"),
     path("conversations/<int:conversation_id>/priority/", views.set_priority, name="priority"),
     path("conversations/<int:conversation_id>/canned/", canned_views.canned_search, name="canned"),
+    path("conversations/<int:conversation_id>/tags/", tag_views.tag_add, name="tag_add"),
+    path("conversations/<int:conversation_id>/tags/search/", tag_views.tag_search, name="tag_search"),
+    path("conversations/<int:conversation_id>/tags/<int:tag_id>/remove/", tag_views.tag_remove, name="tag_remove"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/read/", notification_views.notification_read, name="notifications_read"),
+    path("notifications/bell/", notification_views.notification_bell, name="notifications_bell"),
+    path("notifications/settings/", notification_views.notification_settings, name="notifications_settings"),
     path("messages/<int:message_id>/retry/", views.retry_message, name="retry"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
     path("canned/", canned_views.canned_list, name="canned_list"),

@@ -48,7 +48,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     channels = selectors.queue_channels(team_ids=team_ids)
     context.update(
         counts=counts,
-        filter_groups=filter_links(filters=filters, counts=counts, channels=channels),
+        filter_groups=filter_links(filters=filters, counts=counts, channels=channels, tags=selectors.all_tags()),
         ws_url=ws_query(filters),
     )
     return render(request, "inbox/queue.html", context)
@@ -133,6 +133,11 @@ EVENT_LABELS = {
     "sla_breached": "SLA breached",
     "sla_achieved": "SLA achieved",
     "sla_revised": "SLA outcome revised",
+    "tag_added": "Tagged",
+    "tag_removed": "Tag removed",
+    "team": "Moved to another team",
+    "acknowledged": "Acknowledged automatically (out of hours)",
+    "sla_policy": "SLA policy chosen",
 }
 
 

@@ -88,6 +88,8 @@ class SlaClock(models.Model):
 
     conversation = models.OneToOneField("inbox.Conversation", on_delete=models.CASCADE, related_name="sla_clock")
     policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL)
+    # Chosen by a rule ("start a shorter SLA policy"): used instead of the best match while set.
+    chosen_policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     cycle = models.PositiveIntegerField(default=0)
     paused = models.BooleanField(default=False)
     first_response_due_at = models.DateTimeField(null=True, blank=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from inbox.models import Conversation, ConversationEvent
+from sla import flags
 from sla.evaluation import Evaluation, Outcome
 from sla.models import Outcome as OutcomeKind
 from sla.models import SlaEvent, SlaPolicy
@@ -71,6 +72,8 @@ def _create(conversation: Conversation, policy: SlaPolicy | None, outcome: Outco
         },
         created_at=now,
     )
+    if outcome.outcome == OutcomeKind.BREACHED:
+        flags.flagged(conversation.pk, "sla_breached", flags.breach_key(outcome.metric, outcome.cycle, outcome.sequence))
 
 
 def _revise(conversation: Conversation, row: SlaEvent, outcome: Outcome | None, *, now: datetime) -> None:
@@ -89,6 +92,8 @@ def _revise(conversation: Conversation, row: SlaEvent, outcome: Outcome | None, 
             wall_seconds=outcome.wall_seconds,
         )
         became = outcome.outcome
+        if became == OutcomeKind.BREACHED:
+            flags.flagged(conversation.pk, "sla_breached", flags.breach_key(row.metric, row.cycle, row.sequence))
     ConversationEvent.objects.create(
         conversation=conversation,
         kind="sla_revised",

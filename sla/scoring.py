@@ -29,6 +29,7 @@ from inbox.models import (
     MessageKind,
     SlaState,
 )
+from sla import flags
 from sla.calendars import to_clock
 from sla.evaluation import AGENT, CUSTOMER, OPEN, PENDING, RESOLVED, Entry, Evaluation, Targets, evaluate
 from sla.models import SlaClock, SlaPolicy
@@ -97,9 +98,9 @@ def build_timeline(*, conversation: Conversation) -> Timeline:
     instants = [at for at, _ in statuses]
     has_failed_reply = False
     messages = Message.objects.filter(conversation=conversation, kind=MessageKind.MESSAGE).values_list(
-        "direction", "starts_sla", "delivery_state", "platform_time", "received_time"
+        "direction", "starts_sla", "delivery_state", "platform_time", "received_time", "automated"
     )
-    for direction, starts_sla, delivery_state, platform_time, received_time in messages:
+    for direction, starts_sla, delivery_state, platform_time, received_time, automated in messages:
         # A platform clock running ahead of ours must not put a message in the future, where
         # the scorer would not see it yet and no clock would start.
         at = min(platform_time, received_time)
@@ -112,7 +113,8 @@ def build_timeline(*, conversation: Conversation) -> Timeline:
             entries.append(Entry(at=at, kind=CUSTOMER))
         elif direction == Direction.OUT and delivery_state == DeliveryState.FAILED:
             has_failed_reply = True
-        elif direction == Direction.OUT:
+        elif direction == Direction.OUT and not automated:
+            # An automatic acknowledgement tells the customer when a person will answer; it is no answer.
             entries.append(Entry(at=at, kind=AGENT))
     return Timeline(entries=entries, has_failed_reply=has_failed_reply)
 
@@ -136,12 +138,12 @@ def evaluate_conversation(
 def _evaluate_locked(
     conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, announce: bool = True
 ) -> Evaluation | None:
-    policy = match_policy(conversation=conversation, policies=policies)
     try:
         clock_row = conversation.sla_clock
     except SlaClock.DoesNotExist:
         clock_row = SlaClock(conversation=conversation)
     revisable = False
+    policy = _chosen_policy(clock_row, policies) or match_policy(conversation=conversation, policies=policies)
     if policy is None:
         evaluation = None
     else:
@@ -155,6 +157,15 @@ def _evaluate_locked(
         )
     _store(conversation, clock_row, policy, evaluation, now=now, announce=announce, revisable=revisable)
     return evaluation
+
+
+def _chosen_policy(clock_row: SlaClock, policies: list[SlaPolicy] | None) -> SlaPolicy | None:
+    """A policy a rule chose for this conversation (sla.policy_choice) wins over matching."""
+    if not clock_row.chosen_policy_id:
+        return None
+    if policies is not None:
+        return next((p for p in policies if p.pk == clock_row.chosen_policy_id), None)
+    return SlaPolicy.objects.select_related("calendar").filter(pk=clock_row.chosen_policy_id).first()
 
 
 def _store(
@@ -209,6 +220,7 @@ def _store(
             data={"instant": warning_at.isoformat(), "flagged_at": now.isoformat()},
             created_at=now,
         )
+        flags.flagged(conversation.pk, "sla_at_risk", f"{clock_row.cycle}:{warning_at.isoformat()}")
     if evaluation is not None:
         record_outcomes(conversation, policy, evaluation, now=now, revisable=revisable)
     if changed and announce:

@@ -57,6 +57,7 @@ def make_author(
     handle: str = "@jo",
     display_name: str = "Jo",
     same_person_as: tuple[tuple[str, str], ...] = (),
+    follower_count: int | None = None,
 ) -> AuthorIdentity:
     return AuthorIdentity(
         kind=kind,
@@ -64,6 +65,7 @@ def make_author(
         handle=handle,
         display_name=display_name,
         same_person_as=same_person_as,
+        follower_count=follower_count,
     )
 
 

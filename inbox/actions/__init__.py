@@ -10,6 +10,8 @@ writes an inbox row itself. The modules, by what they write:
 - messages: a platform's edit, removal or hiding of a message; files kept for it
 - channels: channel settings, health, polling cursors, a move to another team
 - canned: saved replies
+- tags: tags on a conversation, found or created by name
+- notifications: what a user is told (assignment, SLA, rules, mentions), read or unread
 """
 
 from inbox.actions.canned import create_canned_response, delete_canned_response
@@ -25,10 +27,19 @@ from inbox.actions.channels import (
     update_channel_cursor,
 )
 from inbox.actions.common import ActionError, IngestError, preview_of, record_event
-from inbox.actions.conversations import add_note, assign_conversation, set_conversation_priority, set_conversation_status
+from inbox.actions.conversations import (
+    add_note,
+    assign_conversation,
+    move_conversation,
+    set_conversation_priority,
+    set_conversation_status,
+)
 from inbox.actions.customers import link_identities, merge_customers, resolve_identity, update_customer_notes
 from inbox.actions.ingest import IngestResult, ingest_message
 from inbox.actions.messages import attach_files, record_message_edited, record_message_visibility, store_attachment
+from inbox.actions.notifications import mark_read as mark_notifications_read
+from inbox.actions.notifications import notify
+from inbox.actions.notifications import save_preference as save_notification_preference
 from inbox.actions.replies import (
     claim_reply,
     fail_stuck_replies,
@@ -39,8 +50,10 @@ from inbox.actions.replies import (
     record_send_details,
     requeue_reply,
     retry_delivery,
+    send_acknowledgement,
     send_reply,
 )
+from inbox.actions.tags import add_tag, find_or_create_tag, remove_tag
 
 __all__ = [
     "ActionError",
@@ -48,6 +61,7 @@ __all__ = [
     "IngestResult",
     "activate_channel",
     "add_note",
+    "add_tag",
     "assign_conversation",
     "attach_files",
     "claim_reply",
@@ -55,11 +69,15 @@ __all__ = [
     "delete_canned_response",
     "disable_channel",
     "fail_stuck_replies",
+    "find_or_create_tag",
     "flag_channel",
     "ingest_message",
     "link_identities",
+    "mark_notifications_read",
     "merge_customers",
     "move_channel_conversations",
+    "move_conversation",
+    "notify",
     "record_poll_failed",
     "record_poll_ok",
     "preview_of",
@@ -71,11 +89,14 @@ __all__ = [
     "record_reply_failed",
     "record_reply_sent",
     "record_send_details",
+    "remove_tag",
     "requeue_reply",
     "resolve_identity",
     "retry_delivery",
     "save_channel",
     "save_channel_cursor",
+    "save_notification_preference",
+    "send_acknowledgement",
     "send_reply",
     "set_conversation_priority",
     "set_conversation_status",

@@ -107,7 +107,49 @@ def send_reply(
     return message
 
 
-def agent_message(conversation: Conversation, author: User, text: str, visibility: str, now: datetime, **fields: Any) -> Message:
+def send_acknowledgement(
+    *, conversation: Conversation, text: str, visibility: str, key: str, options: dict[str, Any] | None = None
+) -> Message | None:
+    """Parley's own automatic answer (out of hours: when a person will answer), queued once per key.
+
+    It is no answer: the customer still waits (waiting_since stays), nobody is assigned, and the SLA
+    scorer skips automated messages, so it never counts as the first response. None when the
+    channel refuses it (Messenger outside its window) or it was already sent under this key.
+    """
+    if Message.objects.filter(idempotency_key=key).exists():
+        return None
+    try:
+        ports.channels().check_reply(conversation, text=text, visibility=visibility, options=options or {})
+    except ports.ReplyRefused as refused:
+        logger.info("acknowledgement refused", extra={"conversation_id": conversation.pk, "reason": str(refused)})
+        return None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = agent_message(
+                conversation,
+                None,
+                text,
+                visibility,
+                now,
+                delivery_state=DeliveryState.QUEUED,
+                idempotency_key=key,
+                send_options=options or {},
+                automated=True,
+            )
+            record_event(
+                conversation=conversation, kind="acknowledged", data={"message_id": message.pk, "text": text}, at=now
+            )
+            _enqueue_delivery(message.pk)
+            changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
+    except IntegrityError:
+        return None  # queued by a concurrent run of the same task
+    return message
+
+
+def agent_message(
+    conversation: Conversation, author: User | None, text: str, visibility: str, now: datetime, **fields: Any
+) -> Message:
     """An outbound message written by an agent (a reply, its public note, an internal note)."""
     return Message.objects.create(
         conversation=conversation,

@@ -1,0 +1,118 @@
+"""Rules on a customer's message: the default complaint rules, conditions, actions, idempotency."""
+
+import pytest
+
+from automation import engine
+from automation.models import Rule, RuleRun, Trigger
+from inbox.models import ConversationEvent, Notification, Priority
+from inbox.queue_rendering import queue_row_html
+
+pytestmark = pytest.mark.django_db
+
+
+def _rule_events(conversation, kind="priority"):
+    return list(ConversationEvent.objects.filter(conversation=conversation, kind=kind, data__has_key="rule"))
+
+
+def test_a_loud_first_complaint_is_raised_to_urgent_with_its_reason_and_the_supervisor_is_told(write, supervisor, agent, policy):
+    # given the default rules (seeded by the migration), and a customer with 48,200 followers
+    # when they complain publicly for the first time
+    conversation = write("This is the worst service ever. Three weeks and still no refund!", followers=48_200)
+    # then
+    assert conversation.priority == Priority.URGENT
+    (event,) = _rule_events(conversation)
+    assert event.data["summary"] == "Priority raised to Urgent"
+    assert event.data["rule"] == "Loud first complaint"
+    assert event.data["because"] == "first complaint, 48,200 followers"
+    assert conversation.priority_reason == "first complaint · 48k followers"
+    row = queue_row_html(conversation)
+    assert 'class="why">first complaint</span>' in row and 'class="why">48k followers</span>' in row
+    (told,) = Notification.objects.filter(user=supervisor)
+    assert told.kind == "rule" and "Loud first complaint" in told.text
+    assert not Notification.objects.filter(user=agent).exists()
+
+
+def test_a_customer_who_complained_before_gets_high_not_urgent(write, supervisor, policy):
+    # given a customer who already complained (in another conversation, long resolved)
+    write("Your app is broken and useless.", followers=48_200, thread_key="old")
+    # when they complain again elsewhere
+    conversation = write("Still waiting for my refund, this is unacceptable", followers=48_200, thread_key="new")
+    # then the public-complaint rule applies, the loud-first one does not
+    assert conversation.priority == Priority.HIGH
+    (event,) = _rule_events(conversation)
+    assert event.data["rule"] == "Public complaint"
+    assert event.data["because"] == "complaint"
+    assert Notification.objects.filter(user=supervisor).count() == 1  # only for the first one
+
+
+def test_a_small_account_complaining_gets_high_and_a_question_stays_normal(write, policy):
+    complaint = write("Absolutely disgusting customer service, I hate this", followers=120, thread_key="a")
+    question = write("Hi! What are your opening hours on Saturday?", followers=90_000, external_id="c2", thread_key="b")
+    assert complaint.priority == Priority.HIGH
+    assert question.priority == Priority.NORMAL
+    assert question.priority_reason == ""
+
+
+def test_a_private_complaint_is_not_a_public_one(write, policy):
+    conversation = write("This is a scam, I want my money back. Terrible.", followers=50_000, visibility="private")
+    assert conversation.priority == Priority.NORMAL
+
+
+def test_rules_never_lower_a_priority(write, policy):
+    Rule.objects.create(name="Low for spam", trigger=Trigger.MESSAGE, text_contains="casino", set_priority="low")
+    conversation = write("Your app is broken! Also visit my casino", followers=10)
+    assert conversation.priority == Priority.HIGH
+
+
+def test_running_the_message_task_twice_applies_each_rule_once(write, supervisor, policy):
+    # given a loud first complaint that has been handled
+    conversation = write("Worst airline ever. Never again.", followers=20_000)
+    before = (RuleRun.objects.count(), ConversationEvent.objects.count(), Notification.objects.count())
+    # when the change task is retried (a lost ack, a redelivery) and the rules' flag is lost too
+    from automation.models import MessageSignal
+
+    MessageSignal.objects.update(rules_done=False)
+    engine.changed(conversation.pk, "message")
+    engine.message_arrived(conversation_id=conversation.pk)
+    # then nothing is applied, recorded or told twice
+    assert (RuleRun.objects.count(), ConversationEvent.objects.count(), Notification.objects.count()) == before
+    assert RuleRun.objects.filter(conversation=conversation).count() == 2  # both default rules ran once
+
+
+def test_conditions_text_first_contact_and_tag(write, team, agent, policy):
+    Rule.objects.create(
+        name="Billing to Alice",
+        trigger=Trigger.MESSAGE,
+        text_contains="invoice, charged",
+        first_contact="yes",
+        add_tag="billing",
+        assign_agent=agent,
+    )
+    conversation = write("Hello, question about my INVOICE please", followers=None)
+    assert [t.name for t in conversation.tags.all()] == ["billing"]
+    assert conversation.assignee == agent
+    assigned = ConversationEvent.objects.get(conversation=conversation, kind="assigned")
+    assert assigned.data["because"] == 'mentions "invoice", first contact'
+    (told,) = Notification.objects.filter(user=agent, kind="assigned")
+    assert "Billing to Alice" in told.text
+    # a second conversation of the same customer is no first contact
+    again = write("Another invoice question", thread_key="second")
+    assert not again.tags.exists()
+
+
+def test_rules_run_in_position_order_and_later_ones_see_earlier_ones_work(write, policy):
+    from inbox.actions import find_or_create_tag
+
+    refund = find_or_create_tag(name="Refund")
+    Rule.objects.create(name="Refund tag to high", position=2, trigger=Trigger.MESSAGE, tag=refund, set_priority="high")
+    Rule.objects.create(name="Tag refunds", position=1, trigger=Trigger.MESSAGE, text_contains="refund", add_tag="refund")
+    conversation = write("Could I get a refund for order 12?")
+    assert [t.name for t in conversation.tags.all()] == ["Refund"]
+    assert conversation.priority == Priority.HIGH
+
+
+def test_a_disabled_rule_does_nothing(write, policy):
+    Rule.objects.update(enabled=False)
+    conversation = write("Worst service ever, you are useless", followers=99_000)
+    assert conversation.priority == Priority.NORMAL
+    assert not RuleRun.objects.exists()
