@@ -44,6 +44,7 @@ CONFIG_FIELDS = (
     "smtp_port",
     "smtp_tls",
     "smtp_user",
+    "trusted_authserv_ids",
 )
 SECRET_FIELDS = ("imap_password", "smtp_password")
 
@@ -67,6 +68,16 @@ class EmailChannelForm(SecretFieldsForm):
     smtp_tls = forms.ChoiceField(label="SMTP security", choices=TLS_MODES, initial="ssl")
     smtp_user = forms.CharField(label="SMTP user", max_length=255, required=False)
     smtp_password = secret_field("SMTP password")
+    trusted_authserv_ids = forms.CharField(
+        label="Trusted authserv-id",
+        max_length=500,
+        required=False,
+        help_text=(
+            "The id your receiving mail server writes first in its Authentication-Results header (for Gmail "
+            "mx.google.com); several separated by commas. Mail from the support address counts as your own, "
+            "and a customer's mail that fails DMARC is held, only by what that server recorded."
+        ),
+    )
     poll_interval_seconds = forms.IntegerField(label="Poll every (seconds)", min_value=10, max_value=3600, initial=30)
 
     def required_secrets(self, cleaned: dict[str, Any]) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Mail HTML made safe to show, and text and HTML made from each other, with no I/O and no ORM.
 
 nh3 sanitises every stored body last, whatever was rewritten before it. Remote images are blocked
-(the source kept in data-remote-src, for "Load remote images" on one message), cid: images point at
+(the source kept in data-remote-src, for "Load remote images" on one message; what counts as
+remote is decided by channels_app.email.remote_content alone), cid: images point at
 our stored copies, and the quoted reply and signature are folded behind "Show full text".
 """
 
@@ -15,6 +16,7 @@ from html.parser import HTMLParser
 import nh3
 
 from channels_app.email.decoding import clean_str
+from channels_app.email.remote_content import Kind, classify, css_urls, is_remote, srcset_urls
 
 # --- text: quotes and signatures --------------------------------------------------------------------
 
@@ -64,15 +66,32 @@ def text_to_html(main: str, quoted: str) -> str:
 _TAGS = set(nh3.ALLOWED_TAGS) | {"details", "summary"}
 _URL_SCHEMES = {"http", "https", "mailto", "cid", "tel"}
 _ATTRIBUTES: dict[str, set[str]] = {k: set(v) for k, v in nh3.ALLOWED_ATTRIBUTES.items()}
-_ATTRIBUTES["img"] = {"src", "alt", "width", "height", "title", "data-remote-src"}
+_ATTRIBUTES["img"] = {"src", "srcset", "alt", "width", "height", "title", "data-remote-src"}
 _ATTRIBUTES["details"] = {"class"}
 _ATTRIBUTES["a"] = {"href", "title"}
 _VOID = {"area", "br", "col", "hr", "img", "wbr"}
 
 
-def _is_remote(url: str) -> bool:
-    lowered = url.strip().lower()
-    return lowered.startswith(("http:", "https:", "//"))
+_URL_ATTRIBUTES = {"src", "href", "cite", "longdesc", "background", "poster"}
+
+
+def _filter_urls(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: every URL-bearing attribute judged by the one classifier (remote_content).
+
+    Unsafe URLs go; a remote one is kept in the form the browser would request, so the image
+    blocker below sees "/\\host" as the remote "https://host" it is; a srcset survives only if
+    none of its images is remote, and a style attribute only without url() of any kind.
+    """
+    if attribute in _URL_ATTRIBUTES:
+        found = classify(value)
+        if found.kind is Kind.UNSAFE:
+            return None
+        return found.url if found.kind is Kind.REMOTE else value
+    if attribute == "srcset":
+        return value if all(classify(url).kind in (Kind.LOCAL, Kind.INLINE) for url in srcset_urls(value)) else None
+    if attribute == "style":
+        return None if css_urls(value) or "url(" in value.lower() or "@import" in value.lower() else value
+    return value
 
 
 class _Rewriter(HTMLParser):
@@ -138,7 +157,7 @@ def _rewrite(html: str, on_img: Callable[[dict[str, str]], dict[str, str]], fold
 
 def _block_remote(attrs: dict[str, str]) -> dict[str, str]:
     src = attrs.get("src", "")
-    if _is_remote(src):
+    if is_remote(src):
         attrs.pop("src", None)
         attrs["data-remote-src"] = src
     return attrs
@@ -152,6 +171,7 @@ def sanitize_html(html: str) -> str:
         clean_content_tags={"script", "style", "title", "head"},
         attributes={k: v - {"data-remote-src", "class"} for k, v in _ATTRIBUTES.items()},
         url_schemes=_URL_SCHEMES,
+        attribute_filter=_filter_urls,
     )
     return _rewrite(first, _block_remote, fold_quotes=True)
 
@@ -160,9 +180,9 @@ def allow_remote_images(html: str) -> str:
     """The stored HTML with blocked remote images loaded (http and https only), for "Load remote images"."""
 
     def unblock(attrs: dict[str, str]) -> dict[str, str]:
-        remote = attrs.pop("data-remote-src", "")
-        if remote and _is_remote(remote) and "src" not in attrs:
-            attrs["src"] = remote
+        remote = classify(attrs.pop("data-remote-src", ""))
+        if remote.kind is Kind.REMOTE and remote.scheme in ("http", "https", "") and "src" not in attrs:
+            attrs["src"] = remote.url
         return attrs
 
     return _rewrite(html, unblock)

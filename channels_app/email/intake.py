@@ -23,7 +23,7 @@ from django.utils import timezone
 from channels_app.email import quarantine
 from channels_app.email.parsing import DEFAULT_MAX_ATTACHMENT_BYTES, ParsedMail, UnparseableMail, parse_mail
 from channels_app.email.payloads import inbound_message, listed_attachment, stored_attachment
-from channels_app.email.threading import decide_thread
+from channels_app.email.threading import decide_thread, support_address
 from channels_app.models import QuarantinedMail, QuarantineKind, ReceivedMail
 from inbox import actions
 from inbox.inbound import Attachment
@@ -136,8 +136,10 @@ def unique_external_id(channel: Channel, mail: ParsedMail, digest: str) -> str |
         return mail.message_id
     pk, direction = existing
     if direction == Direction.OUT:
+        if mail.from_address == support_address(channel):
+            return None  # our own reply, as the server filed it (a Bcc, a sent-mail copy): stored already
         raise NotStored(
-            QuarantineKind.DUPLICATE, f"The mail has the Message-ID of our own reply (message {pk}) but other content."
+            QuarantineKind.DUPLICATE, f"The mail has the Message-ID of our own reply (message {pk}), from someone else."
         )
     if not ReceivedMail.objects.filter(message_id=pk).exists():
         return None  # stored before content hashes were kept: the Message-ID is all we can compare
@@ -150,9 +152,15 @@ def store(channel: Channel, mail: ParsedMail, *, digest: str, where: Where, rele
     log = {"channel_id": channel.pk, "uid": where.uid, "content_hash": digest[:16]}
     external_id = unique_external_id(channel, mail, digest)
     if external_id is None:
-        logger.info("email skipped", extra={**log, "reason": "Message-ID already stored (before content hashes were kept)"})
+        logger.info(
+            "email skipped", extra={**log, "reason": "its Message-ID is stored: our reply, or a mail from before content hashes"}
+        )
         return None
-    decision = decide_thread(channel=channel, mail=mail)
+    decision = decide_thread(channel=channel, mail=mail, vouched=released)
+    if decision.spoof:
+        raise NotStored(QuarantineKind.SPOOF, decision.spoof)
+    if decision.ignored_ticket is not None:
+        logger.info("email ticket token ignored", extra={**log, "reason": "the sender is not that conversation's customer"})
     stored, attachments = _store_attachments(channel, mail.attachments)
     inbound = inbound_message(
         mail,

@@ -72,6 +72,8 @@ class ParsedMail:
     bounce_reason: str = ""
     defects: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    # Every Authentication-Results header, topmost (the receiving server's) first; see authenticity.
+    auth_results: tuple[str, ...] = ()
 
 
 # --- auto-replies and bounces -----------------------------------------------------------------------
@@ -199,6 +201,9 @@ def _parse(msg: Message, raw: bytes, sender: tuple[str, str], max_attachment_byt
         bounce_reason=reason,
         defects=defects,
         headers={name: header(msg, name)[:2000] for name in keep if header(msg, name)},
+        auth_results=tuple(
+            clean_str(str(value))[:4000] for key, value in msg.raw_items() if key.lower() == "authentication-results"
+        )[:20],
     )
 
 
