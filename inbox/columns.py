@@ -11,7 +11,7 @@ from dataclasses import replace
 from django.db import models
 
 from inbox.inbound import InboundMessage
-from inbox.models import Conversation, Customer, Identity
+from inbox.models import Conversation, Identity
 
 MARK = "…"
 
@@ -38,8 +38,7 @@ def fit_inbound(inbound: InboundMessage) -> InboundMessage:
         # Ids longer than their column are the platform's garbage, not two accounts that differ late.
         external_id=fit(Identity, "external_id", author.external_id),
         handle=fit(Identity, "handle", author.handle),
-        # The display name also names a new customer, whose column may be the narrower one.
-        display_name=fit(Customer, "name", fit(Identity, "display_name", author.display_name)),
+        display_name=fit(Identity, "display_name", author.display_name),
         profile_url=fit_url(Identity, "profile_url", author.profile_url),
         avatar_url=fit_url(Identity, "avatar_url", author.avatar_url),
     )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from inbox import changes
 from inbox.actions.common import ActionError, record_event
+from inbox.columns import fit
 from inbox.inbound import AuthorIdentity
 from inbox.models import Conversation, Customer, Identity
 
@@ -32,7 +33,7 @@ def resolve_identity(*, author: AuthorIdentity) -> Identity:
     try:
         with transaction.atomic():
             if customer is None:
-                customer = Customer.objects.create(name=author.display_name or author.handle)
+                customer = Customer.objects.create(name=fit(Customer, "name", author.display_name or author.handle))
             return Identity.objects.create(
                 kind=author.kind,
                 external_id=author.external_id,

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,10 +160,15 @@ service imap-login {{
 """
 
 
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
+class DovecotMissing(RuntimeError):
+    """Dovecot is not installed here."""
+
+
+@contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
+    """A throwaway Dovecot on free loopback ports, stopped and removed on exit (also used by bench/)."""
     if shutil.which("doveconf") is None or not Path(DOVECOT).exists():
-        pytest.skip("Dovecot is not installed (no doveconf): apt-get install dovecot-imapd to run the IMAP tests")
+        raise DovecotMissing("Dovecot is not installed (no doveconf): apt-get install dovecot-imapd to run the IMAP tests")
     root = Path(tempfile.mkdtemp(prefix="parley-dovecot-"))
     root.chmod(0o755)
     (root / "mail").mkdir()
@@ -179,7 +185,7 @@ def dovecot() -> Iterator[Dovecot]:
     try:
         if not _wait_for_port(server.port, time.monotonic() + 15):
             log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-            pytest.fail(f"Dovecot did not start on port {server.port}: {log[-2000:]}")
+            raise RuntimeError(f"Dovecot did not start on port {server.port}: {log[-2000:]}")
         yield server
     finally:
         server.process.send_signal(signal.SIGTERM)
@@ -188,6 +194,22 @@ def dovecot() -> Iterator[Dovecot]:
         except subprocess.TimeoutExpired:
             server.process.kill()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    try:
+        with running_dovecot() as server:
+            yield server
+    except DovecotMissing as missing:
+        pytest.skip(str(missing))
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+def mailbox_for(server: Dovecot, number: int) -> Mailbox:
+    """Mailbox number (1..USERS) of a running Dovecot."""
+    return Mailbox(server=server, user=_user(number), password=_password(number))
 
 
 @dataclass
@@ -204,6 +226,20 @@ class Mailbox:
             assert status == "OK", answer
         finally:
             client.logout()
+
+    def append_all(self, mails: list[bytes], folder: str | None = None) -> int:
+        """Append every mail the server accepts; returns how many it holds now."""
+        client = self.server.imap(self.user, self.password)
+        try:
+            for raw in mails:
+                client.append(folder or self.folder, None, None, raw)
+        finally:
+            client.logout()
+        return self.count(folder)
+
+    def count(self, folder: str | None = None) -> int:
+        out = self.server.doveadm("mailbox", "status", "-u", self.user, "messages", folder or self.folder)
+        return int(out.strip().split("messages=")[1])
 
     def create_folder(self, folder: str) -> None:
         self.server.doveadm("mailbox", "create", "-u", self.user, folder)
@@ -246,8 +282,7 @@ class Mailbox:
 @pytest.fixture
 def mailbox(dovecot: Dovecot) -> Mailbox:
     """A fresh mailbox (its own Dovecot user) for each test."""
-    number = (next(_users) - 1) % USERS + 1
-    return Mailbox(server=dovecot, user=_user(number), password=_password(number))
+    return mailbox_for(dovecot, (next(_users) - 1) % USERS + 1)
 
 
 def _user(number: int) -> str:

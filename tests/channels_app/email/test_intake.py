@@ -95,19 +95,21 @@ def test_mails_without_message_id_that_share_date_sender_and_subject_are_both_st
 
 @pytest.mark.django_db
 def test_a_display_name_longer_than_its_column_is_cut_with_a_mark_and_the_mailbox_moves_on(mailbox):  # noqa: F811
-    # given: a From display name of 300 characters, then an ordinary mail
+    # given: a From display name of 300 characters, an address of 312 (it names the customer), an ordinary mail
     channel = email_channel(mailbox)
     mailbox.append(mail(sender=f'"{"Very Long Name " * 20}" <long@example.org>', message_id="<long-1@example.org>"))
+    mailbox.append(mail(sender=f"{'a' * 300}@example.org", message_id="<long-2@example.org>"))
     mailbox.append(PLAIN)
     # when
     created = poll(channel)
     # then
     long_one = Message.objects.select_related("author_identity__customer").get(external_id="<long-1@example.org>")
     name = long_one.author_identity.display_name
-    assert created == 2
-    assert name.startswith("Very Long Name Very Long Name") and name.endswith("…") and len(name) <= 200
-    assert long_one.author_identity.customer.name == name
-    assert Channel.objects.get(pk=channel.pk).cursor["last_uid"] == 2
+    assert created == 3
+    customer_name = long_one.author_identity.customer.name
+    assert name.startswith("Very Long Name Very Long Name") and name.endswith("…") and len(name) == 255
+    assert customer_name.endswith("…") and len(customer_name) == 200
+    assert Channel.objects.get(pk=channel.pk).cursor["last_uid"] == 3
 
 
 @pytest.mark.django_db
