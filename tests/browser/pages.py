@@ -96,6 +96,13 @@ def build_workspace() -> Workspace:
         )
     )
     QuarantinedMail.objects.create(channel=email, raw=b"Subject: broken\r\n\r\nbody", error="no From header")
+    QuarantinedMail.objects.create(
+        channel=email,
+        kind="spoof",
+        content_hash="a11y-spoof",
+        raw=b"From: help@example.com\r\nSubject: Re: Damaged order\r\n\r\nClosed.",
+        error="From our own address help@example.com, but not proven ours.",
+    )
     WebhookEvent.objects.create(
         source="x", channel=x, payload={}, status="given_up", attempts=19, last_error="OperationalError: connection refused"
     )
