@@ -67,7 +67,7 @@ class EmailConnector:
         same_mailbox = cursor.get("uidvalidity") == uidvalidity
         last_uid = int(cursor.get("last_uid", 0)) if same_mailbox else 0
         if not same_mailbox and cursor.get("uidvalidity") is not None:
-            # Every stored UID is void: read the mailbox again; Message-IDs keep it free of duplicates.
+            # Every stored UID is void: read the mailbox again; content hashes keep it free of duplicates.
             logger.warning(
                 "email UIDVALIDITY changed, resyncing",
                 extra={"channel_id": self.channel.pk, "old": cursor.get("uidvalidity"), "new": uidvalidity},
