@@ -56,7 +56,8 @@ def _masked(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, on both sides (a changed secret shows as changed, masked)."""
-    names = [n for n in {**before, **after} if _plain(before.get(n)) != _plain(after.get(n))]
+    # Compared unmasked, so a changed secret counts as a change (and is then shown masked).
+    names = [n for n in {**before, **after} if before.get(n) != after.get(n)]
     return (
         _masked({n: before.get(n) for n in names if n in before}),
         _masked({n: after.get(n) for n in names if n in after}),

@@ -82,6 +82,8 @@ def update_team(
         if changed_caps:
             before["capacity"] = {n: capacity_before.get(n) for n in changed_caps}
             after["capacity"] = changed_caps
+        if before["default_calendar"] != after["default_calendar"]:
+            ports.scoring().team_calendar_changed(team.pk, team.name)
         if before != after:
             audit.record("team.updated", actor=actor, target=team, before=before, after=after, ip_address=ip_address)
         if team.auto_assign and (grew or not before["auto_assign"] or members is not None):

@@ -18,6 +18,8 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts import audit
+from accounts.signals import client_address
 from inbox.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,14 @@ class SecretFieldsForm(forms.Form):
         return {**self.stored_secrets, **self.entered_secrets()}
 
 
+AUDITED = ("name", "team", "config", "credentials", "poll_interval_seconds")
+
+
+def _state(channel: Channel) -> dict[str, Any]:
+    # credentials is masked whole by accounts.audit: a changed secret shows as changed, never its value.
+    return audit.snapshot(channel, AUDITED)
+
+
 def _no_extra_context(channel: Channel | None) -> dict[str, Any]:
     return {}
 
@@ -102,6 +112,9 @@ def add_channel(request: HttpRequest, admin: ChannelAdmin) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         channel = admin.save(Channel(kind=admin.kind), form)
         admin.log(admin.added_log, request, channel)
+        audit.record(
+            "channel.created", actor=request.user, target=channel, after=_state(channel), ip_address=client_address(request)
+        )
         flash.success(request, admin.added_message)
         return redirect(admin.edit_url_name, channel_id=channel.pk)
     return admin.render_form(request, form, None)
@@ -112,8 +125,17 @@ def edit_channel(request: HttpRequest, channel_id: int, admin: ChannelAdmin) -> 
     channel = get_object_or_404(Channel, pk=channel_id, kind=admin.kind)
     form = admin.form_class(request.POST or None, initial=admin.initial(channel), stored_secrets=channel.credentials)
     if request.method == "POST" and form.is_valid():
+        before = _state(channel)
         admin.save(channel, form)
         admin.log(admin.edited_log, request, channel)
+        audit.record(
+            "channel.updated",
+            actor=request.user,
+            target=channel,
+            before=before,
+            after=_state(Channel.objects.get(pk=channel.pk)),
+            ip_address=client_address(request),
+        )
         flash.success(request, admin.edited_message)
         return redirect(admin.edit_url_name, channel_id=channel.pk)
     return admin.render_form(request, form, channel)

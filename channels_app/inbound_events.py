@@ -23,6 +23,7 @@ from django.utils import timezone
 from channels_app.base import EventReport
 from channels_app.models import WebhookEvent, WebhookStatus
 from channels_app.registry import KINDS
+from inbox.models import Channel
 
 logger = logging.getLogger("parley.webhooks")
 
@@ -57,6 +58,9 @@ def process_event(*, event_id: int, now: datetime | None = None) -> int:
         event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id, status__in=OPEN).first()
         if event is None:
             return 0
+        if event.channel_id is not None and Channel.objects.filter(pk=event.channel_id, enabled=False).exists():
+            _hold(event)
+            return 0
         record = KINDS.get(event.source)
         handler = record.process_event if record is not None else None
         report = EventReport(received_at=event.received_at)
@@ -72,6 +76,12 @@ def process_event(*, event_id: int, now: datetime | None = None) -> int:
                 return 0
         _record_outcome(event, report, now)
         return report.created
+
+
+def _hold(event: WebhookEvent) -> None:
+    event.status, event.next_attempt_at, event.last_error = WebhookStatus.HELD, None, "held: the channel is disabled"
+    event.save(update_fields=["status", "next_attempt_at", "last_error"])
+    logger.info("webhook event held", extra=_fields(event))
 
 
 def _record_failure(event: WebhookEvent, error: Exception, now: datetime) -> None:

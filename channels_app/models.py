@@ -11,6 +11,8 @@ class WebhookStatus(models.TextChoices):
     FAILED = "failed", "Failed, will retry"
     GIVEN_UP = "given_up", "Given up"
     IGNORED = "ignored", "Ignored"
+    # For a channel an admin disabled: kept, not processed, until the channel is enabled (channels_app.switch).
+    HELD = "held", "Held: channel disabled"
 
 
 class WebhookEvent(models.Model):

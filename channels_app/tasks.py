@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 MAX_SEND_RETRIES = 8
 # Active channels, and those whose polls failed: polled on (backing off) so the first success clears
 # them. A channel an admin must reconnect (refused at a check, revoked) waits for that.
-POLLABLE = Q(status=ChannelStatus.ACTIVE) | Q(status=ChannelStatus.NEEDS_ATTENTION, poll_failures__gt=0)
+# A channel an admin disabled is never polled, whatever its health (channels_app.switch).
+POLLABLE = Q(enabled=True) & (Q(status=ChannelStatus.ACTIVE) | Q(status=ChannelStatus.NEEDS_ATTENTION, poll_failures__gt=0))
 # A webhook answer waits on publishing at most about a second; the sweep covers the rest.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 
@@ -50,9 +51,7 @@ def poll_channel(channel_id: int) -> int:
 def poll_due_channels() -> int:
     now = timezone.now()
     count = 0
-    for channel in Channel.objects.filter(POLLABLE, next_poll_at__lte=now).only(
-        "pk", "poll_interval_seconds", "next_poll_at"
-    ):
+    for channel in Channel.objects.filter(POLLABLE, next_poll_at__lte=now).only("pk", "poll_interval_seconds", "next_poll_at"):
         # The conditional update claims this round, so overlapping beats never poll twice.
         claimed = Channel.objects.filter(pk=channel.pk, next_poll_at=channel.next_poll_at).update(
             next_poll_at=now + timezone.timedelta(seconds=channel.poll_interval_seconds), last_polled_at=now

@@ -30,7 +30,7 @@ from inbox.models import (
     Priority,
 )
 from sla.models import SlaEvent
-from sla.scoring import rescore
+from sla.rescoring import rescore
 
 DEMO_USERS = [
     # username, role, password, teams, supervised teams

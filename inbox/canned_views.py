@@ -50,6 +50,22 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 
 @supervisor_required
+def canned_edit(request: HttpRequest, canned_id: int) -> HttpResponse:
+    teams = selectors.managed_canned_teams(user=request.user)
+    allow_all = request.user.role == Role.ADMIN
+    canned = selectors.managed_canned_response(canned_id=canned_id, teams=teams, allow_shared=allow_all)
+    form = CannedResponseForm(request.POST or None, instance=canned, teams=teams, allow_all_teams=allow_all)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.update_canned_response(
+            canned=canned, team=data["team"], title=data["title"], body=data["body"], actor=request.user
+        )
+        flash.success(request, f"Saved {canned.title}.")
+        return redirect("inbox:canned_list")
+    return render(request, "inbox/canned_edit.html", {"form": form, "canned": canned})
+
+
+@supervisor_required
 @require_POST
 def canned_delete(request: HttpRequest, canned_id: int) -> HttpResponse:
     canned = selectors.managed_canned_response(
@@ -58,4 +74,5 @@ def canned_delete(request: HttpRequest, canned_id: int) -> HttpResponse:
         allow_shared=request.user.role == Role.ADMIN,
     )
     actions.delete_canned_response(canned=canned, actor=request.user)
+    flash.success(request, f"Deleted {canned.title}. Replies already sent with it are not changed.")
     return redirect("inbox:canned_list")

@@ -46,3 +46,6 @@ class CannedResponseForm(forms.ModelForm):
         field = self.fields["team"]
         field.queryset = Team.objects.filter(pk__in=[t.pk for t in teams])
         field.required = not allow_all_teams
+        # Only admins keep the responses shared by every team; a supervisor picks one of theirs.
+        field.help_text = "Empty: shared by every team." if allow_all_teams else "One of the teams you supervise."
+        field.empty_label = "Every team" if allow_all_teams else None

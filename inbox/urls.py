@@ -24,6 +24,7 @@ urlpatterns = [
     path("messages/<int:message_id>/retry/", views.retry_message, name="retry"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
     path("canned/", canned_views.canned_list, name="canned_list"),
+    path("canned/<int:canned_id>/", canned_views.canned_edit, name="canned_edit"),
     path("canned/<int:canned_id>/delete/", canned_views.canned_delete, name="canned_delete"),
     path("customers/<int:customer_id>/notes/", views.customer_notes, name="customer_notes"),
     path("customers/<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),

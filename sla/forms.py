@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
@@ -145,6 +146,11 @@ class PolicyForm(forms.ModelForm):
             "warning_percent",
             "warning_minutes_before",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["calendar"].empty_label = "The team's default calendar (every hour without one)"
+        self.fields["team"].queryset = self.fields["team"].queryset.filter(archived_at__isnull=True)
 
     def clean(self) -> dict:
         data = super().clean()

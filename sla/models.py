@@ -56,7 +56,8 @@ class SlaPolicy(models.Model):
     visibility = models.CharField(max_length=10, blank=True)
     priority = models.CharField(max_length=20, blank=True)
     team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.CASCADE)
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT)
+    # Blank: the hours of the conversation's team (Team.default_calendar), or every hour without one.
+    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.PROTECT)
     first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     next_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
@@ -135,3 +136,20 @@ class SlaEvent(models.Model):
             models.UniqueConstraint(fields=["conversation", "metric", "cycle", "sequence"], name="sla_event_once_per_clock")
         ]
         indexes = [models.Index(fields=["team", "happened_at"], name="sla_event_team_time")]
+
+
+class RescoreRun(models.Model):
+    """One background rescoring after a calendar or policy edit: what the progress bar reads."""
+
+    label = models.CharField(max_length=200)  # "Calendar Office hours saved"
+    # Which open conversations it covers: a calendar's, or every open one for a policy edit.
+    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

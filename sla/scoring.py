@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import time as _time
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,16 +30,19 @@ from inbox.models import (
     MessageKind,
     SlaState,
 )
-from sla import flags
+from sla import clock, flags
 from sla.calendars import to_clock
 from sla.evaluation import AGENT, CUSTOMER, OPEN, PENDING, RESOLVED, Entry, Evaluation, Targets, evaluate
-from sla.models import SlaClock, SlaPolicy
+from sla.models import BusinessCalendar, SlaClock, SlaPolicy
 from sla.outcomes import record_outcomes
 
 logger = logging.getLogger(__name__)
 
 DETECT_BATCH = 200
 STATE_RANK = {SlaState.BREACHED: 0}
+SLA_FIELDS = ("sla_state", "sla_due_at", "sla_warning_at", "sla_paused_left_seconds", "sla_rank")
+# A policy with no calendar, for a team with none: every hour counts.
+ALWAYS_OPEN = clock.BusinessCalendar.always_open("UTC")
 
 
 def match_policy(*, conversation: Conversation, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
@@ -81,42 +85,61 @@ class Timeline:
     has_failed_reply: bool
 
 
-def build_timeline(*, conversation: Conversation) -> Timeline:
-    entries: list[Entry] = []
-    statuses: list[tuple[datetime, str]] = []
-    for kind, data, at in ConversationEvent.objects.filter(
-        conversation=conversation, kind__in=("status", "reopened")
-    ).values_list("kind", "data", "created_at"):
+def calendar_of(policy: SlaPolicy, conversation: Conversation) -> BusinessCalendar | None:
+    """The policy's own calendar, else the conversation's team's default; None: every hour counts."""
+    return policy.calendar or conversation.team.default_calendar
+
+
+def clock_calendar(calendar: BusinessCalendar | None, *, today: date) -> clock.BusinessCalendar:
+    return to_clock(calendar, today=today) if calendar is not None else ALWAYS_OPEN
+
+
+def build_timelines(conversation_ids: Sequence[int]) -> dict[int, Timeline]:
+    """Each conversation's scoring history: two queries however many conversations."""
+    entries: dict[int, list[Entry]] = {pk: [] for pk in conversation_ids}
+    statuses: dict[int, list[tuple[datetime, str]]] = {pk: [] for pk in conversation_ids}
+    for conversation_id, kind, data, at in ConversationEvent.objects.filter(
+        conversation_id__in=conversation_ids, kind__in=("status", "reopened")
+    ).values_list("conversation_id", "kind", "data", "created_at"):
         to = data.get("to", OPEN) if kind == "status" else OPEN
         if to in (PENDING, OPEN, RESOLVED):
-            entries.append(Entry(at=at, kind=to))
-            statuses.append((at, to))
+            entries[conversation_id].append(Entry(at=at, kind=to))
+            statuses[conversation_id].append((at, to))
         if kind == "reopened" and data.get("by") == "customer":
             # The customer's message reopened it: the new cycle starts when it reopened the conversation.
-            entries.append(Entry(at=at, kind=CUSTOMER))
-    statuses.sort()
-    instants = [at for at, _ in statuses]
-    has_failed_reply = False
-    messages = Message.objects.filter(conversation=conversation, kind=MessageKind.MESSAGE).values_list(
-        "direction", "starts_sla", "delivery_state", "platform_time", "received_time", "automated"
+            entries[conversation_id].append(Entry(at=at, kind=CUSTOMER))
+    instants: dict[int, list[datetime]] = {}
+    for conversation_id, found in statuses.items():
+        found.sort()
+        instants[conversation_id] = [at for at, _ in found]
+    failed: set[int] = set()
+    messages = Message.objects.filter(conversation_id__in=conversation_ids, kind=MessageKind.MESSAGE).values_list(
+        "conversation_id", "direction", "starts_sla", "delivery_state", "platform_time", "received_time", "automated"
     )
-    for direction, starts_sla, delivery_state, platform_time, received_time, automated in messages:
+    for conversation_id, direction, starts_sla, delivery_state, platform_time, received_time, automated in messages:
         # A platform clock running ahead of ours must not put a message in the future, where
         # the scorer would not see it yet and no clock would start.
         at = min(platform_time, received_time)
         if direction == Direction.IN and starts_sla:
-            before = bisect_left(instants, received_time)
-            if before and statuses[before - 1][1] == RESOLVED:
+            before = bisect_left(instants[conversation_id], received_time)
+            if before and statuses[conversation_id][before - 1][1] == RESOLVED:
                 # Delivered late to a resolved conversation: whatever its platform time says, the
                 # customer's new wait began when it reached us.
                 at = received_time
-            entries.append(Entry(at=at, kind=CUSTOMER))
+            entries[conversation_id].append(Entry(at=at, kind=CUSTOMER))
         elif direction == Direction.OUT and delivery_state == DeliveryState.FAILED:
-            has_failed_reply = True
+            failed.add(conversation_id)
         elif direction == Direction.OUT and not automated:
             # An automatic acknowledgement tells the customer when a person will answer; it is no answer.
-            entries.append(Entry(at=at, kind=AGENT))
-    return Timeline(entries=entries, has_failed_reply=has_failed_reply)
+            entries[conversation_id].append(Entry(at=at, kind=AGENT))
+    return {pk: Timeline(entries=entries[pk], has_failed_reply=pk in failed) for pk in conversation_ids}
+
+
+def build_timeline(*, conversation: Conversation) -> Timeline:
+    return build_timelines([conversation.pk])[conversation.pk]
+
+
+NO_TIMELINE = Timeline(entries=[], has_failed_reply=False)
 
 
 def evaluate_conversation(
@@ -126,7 +149,7 @@ def evaluate_conversation(
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("channel", "sla_clock")
+            .select_related("channel", "sla_clock", "team__default_calendar")
             .filter(pk=conversation_id)
             .first()
         )
@@ -135,28 +158,31 @@ def evaluate_conversation(
         return _evaluate_locked(conversation, now=now, policies=policies, announce=announce)
 
 
-def _evaluate_locked(
-    conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, announce: bool = True
-) -> Evaluation | None:
+def policy_for(conversation: Conversation, policies: list[SlaPolicy] | None) -> SlaPolicy | None:
+    """The policy a rule chose for the conversation, else the best match."""
     try:
         clock_row = conversation.sla_clock
     except SlaClock.DoesNotExist:
-        clock_row = SlaClock(conversation=conversation)
-    revisable = False
-    policy = _chosen_policy(clock_row, policies) or match_policy(conversation=conversation, policies=policies)
-    if policy is None:
-        evaluation = None
-    else:
-        timeline = build_timeline(conversation=conversation)
-        revisable = timeline.has_failed_reply
-        evaluation = evaluate(
-            timeline=timeline.entries,
-            targets=targets_of(policy),
-            calendar=to_clock(policy.calendar, today=now.date()),
-            now=now,
-        )
-    _store(conversation, clock_row, policy, evaluation, now=now, announce=announce, revisable=revisable)
-    return evaluation
+        clock_row = None
+    chosen = _chosen_policy(clock_row, policies) if clock_row is not None else None
+    return chosen or match_policy(conversation=conversation, policies=policies)
+
+
+def _evaluate_locked(
+    conversation: Conversation, *, now: datetime, policies: list[SlaPolicy] | None, announce: bool = True
+) -> Evaluation | None:
+    policy = policy_for(conversation, policies)
+    timeline = build_timeline(conversation=conversation) if policy is not None else NO_TIMELINE
+    scored = score(conversation, policy, timeline, now=now)
+    scored.clock_row.save()
+    if scored.changed:
+        Conversation.objects.filter(pk=conversation.pk).update(**{f: getattr(conversation, f) for f in SLA_FIELDS})
+    if scored.at_risk is not None:
+        scored.at_risk.save()
+    store_outcomes([scored], now=now)
+    if scored.changed and announce:
+        changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
+    return scored.evaluation
 
 
 def _chosen_policy(clock_row: SlaClock, policies: list[SlaPolicy] | None) -> SlaPolicy | None:
@@ -168,16 +194,30 @@ def _chosen_policy(clock_row: SlaClock, policies: list[SlaPolicy] | None) -> Sla
     return SlaPolicy.objects.select_related("calendar").filter(pk=clock_row.chosen_policy_id).first()
 
 
-def _store(
-    conversation: Conversation,
-    clock_row: SlaClock,
-    policy: SlaPolicy | None,
-    evaluation: Evaluation | None,
-    *,
-    now: datetime,
-    announce: bool,
-    revisable: bool,
-) -> None:
+@dataclass
+class Scored:
+    """One conversation's new SLA state, set on its rows but not yet stored (one or many at a time)."""
+
+    conversation: Conversation
+    clock_row: SlaClock
+    policy: SlaPolicy | None
+    evaluation: Evaluation | None
+    changed: bool
+    at_risk: ConversationEvent | None
+    revisable: bool
+
+
+def score(conversation: Conversation, policy: SlaPolicy | None, timeline: Timeline, *, now: datetime) -> Scored:
+    """Evaluate and set the clock row's and the conversation's fields; the caller stores them (in
+    the same transaction: the rules engine hears of a warning after commit)."""
+    try:
+        clock_row = conversation.sla_clock
+    except SlaClock.DoesNotExist:
+        clock_row = SlaClock(conversation=conversation)
+    evaluation = None
+    if policy is not None:
+        calendar = clock_calendar(calendar_of(policy, conversation), today=now.date())
+        evaluation = evaluate(timeline=timeline.entries, targets=targets_of(policy), calendar=calendar, now=now)
     running = {r.metric: r for r in evaluation.running} if evaluation else {}
     clock_row.policy = policy
     clock_row.cycle = evaluation.cycle if evaluation else 0
@@ -188,7 +228,6 @@ def _store(
         setattr(clock_row, f"{metric}_started_at", r.started_at if r else None)
     clock_row.next_flag_at = evaluation.next_flag_at if evaluation else None
     clock_row.evaluated_at = now
-    clock_row.save()
 
     left: int | None = None
     if conversation.status == ConversationStatus.RESOLVED or evaluation is None:
@@ -205,26 +244,24 @@ def _store(
         conversation.sla_state, conversation.sla_due_at, conversation.sla_warning_at = state, due_at, warning_at
         conversation.sla_paused_left_seconds = left
         conversation.sla_rank = STATE_RANK.get(state, 1)
-        Conversation.objects.filter(pk=conversation.pk).update(
-            sla_state=state,
-            sla_due_at=due_at,
-            sla_warning_at=warning_at,
-            sla_paused_left_seconds=left,
-            sla_rank=conversation.sla_rank,
-        )
+    at_risk = None
     if state != previous_state and state == SlaState.AT_RISK and warning_at is not None:
-        # Breaches are recorded with their outcome below; a warning has no outcome row of its own.
-        ConversationEvent.objects.create(
+        # Breaches are recorded with their outcome; a warning has no outcome row of its own.
+        at_risk = ConversationEvent(
             conversation=conversation,
             kind="sla_at_risk",
             data={"instant": warning_at.isoformat(), "flagged_at": now.isoformat()},
             created_at=now,
         )
         flags.flagged(conversation.pk, "sla_at_risk", f"{clock_row.cycle}:{warning_at.isoformat()}")
-    if evaluation is not None:
-        record_outcomes(conversation, policy, evaluation, now=now, revisable=revisable)
-    if changed and announce:
-        changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
+    return Scored(conversation, clock_row, policy, evaluation, changed, at_risk, timeline.has_failed_reply)
+
+
+def store_outcomes(batch: Sequence[Scored], *, now: datetime) -> None:
+    """The outcomes each replay found (sla.outcomes), for the conversations that have any to store."""
+    for s in batch:
+        if s.evaluation is not None:
+            record_outcomes(s.conversation, s.policy, s.evaluation, now=now, revisable=s.revisable)
 
 
 def detect_due(*, now: datetime | None = None, budget_seconds: float = 0.0) -> int:
@@ -262,7 +299,7 @@ def _detect_batch(now: datetime) -> int:
         with transaction.atomic():
             due = list(
                 Conversation.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("channel", "sla_clock")
+                .select_related("channel", "sla_clock", "team__default_calendar")
                 .filter(sla_clock__next_flag_at__lte=now)
                 .order_by("sla_clock__next_flag_at")[:DETECT_BATCH]
             )
@@ -271,19 +308,3 @@ def _detect_batch(now: datetime) -> int:
         total += len(due)
         if len(due) < DETECT_BATCH:
             return total
-
-
-def rescore(*, include_resolved: bool = False, now: datetime | None = None) -> int:
-    """Rescore every open or pending conversation (after a policy, calendar or team edit), or every
-    conversation with include_resolved (their outcomes feed the dashboards: the demo's history)."""
-    now = now or timezone.now()
-    conversations = Conversation.objects.all()
-    if not include_resolved:
-        conversations = conversations.exclude(status=ConversationStatus.RESOLVED)
-    policies = list(SlaPolicy.objects.select_related("calendar"))
-    count = 0
-    for conversation_id in conversations.values_list("pk", flat=True).iterator(chunk_size=500):
-        evaluate_conversation(conversation_id=conversation_id, now=now, policies=policies)
-        count += 1
-    logger.info("rescored conversations", extra={"count": count, "include_resolved": include_resolved})
-    return count

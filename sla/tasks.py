@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from inbox import followups
 from inbox.models import Conversation
-from sla import scoring
+from sla import rescoring, scoring
+from sla.models import BusinessCalendar, RescoreRun
 
 # Each beat tick (every second) watches for most of a second, so flags land within milliseconds.
 DETECT_BUDGET_SECONDS = 0.9
@@ -23,7 +24,7 @@ def detect_due_flags() -> int:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def rescore_open_conversations() -> int:
-    return scoring.rescore()
+    return rescoring.rescore()
 
 
 @shared_task
@@ -40,3 +41,15 @@ def sweep_unscored() -> int:
         followups.handle(conversation_id, team_id, "sweep")
         count += 1
     return count
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def run_rescore(run_id: int, team_id: int | None = None) -> int:
+    return rescoring.run(run_id=run_id, team_id=team_id)
+
+
+def start_rescore(*, label: str, calendar: BusinessCalendar | None = None, team_id: int | None = None) -> RescoreRun:
+    """A calendar, policy or team calendar was saved: rescore what it touches once the save commits."""
+    job = rescoring.create_run(label=label, calendar=calendar, team_id=team_id)
+    transaction.on_commit(lambda: run_rescore.delay(job.pk, team_id))
+    return job

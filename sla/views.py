@@ -3,19 +3,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages as flash
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required, supervisor_required
+from accounts.signals import client_address
 from inbox.selectors import visible_team_ids
-from sla import selectors
+from sla import configuration, rescoring, selectors
 from sla.calendars import to_clock
 from sla.clock import next_openings
 from sla.forms import CalendarForm, PolicyForm
-from sla.models import BusinessCalendar, SlaPolicy
-from sla.tasks import rescore_open_conversations
+from sla.models import BusinessCalendar, RescoreRun, SlaPolicy
 
 
 @admin_required
@@ -26,8 +27,15 @@ def settings_index(request: HttpRequest) -> HttpResponse:
         {
             "calendars": BusinessCalendar.objects.all(),
             "policies": SlaPolicy.objects.select_related("calendar", "team"),
+            "rescore": _progress_context(request),
         },
     )
+
+
+def _progress_context(request: HttpRequest) -> dict[str, object] | None:
+    run_id = request.GET.get("rescore", "")
+    job = RescoreRun.objects.filter(pk=int(run_id)).first() if run_id.isdigit() else None
+    return rescoring.progress(job) if job is not None else None
 
 
 def _preview(calendar: BusinessCalendar) -> list[tuple[object, object]]:
@@ -35,24 +43,19 @@ def _preview(calendar: BusinessCalendar) -> list[tuple[object, object]]:
     return next_openings(timezone.now(), to_clock(calendar, today=timezone.now().date()), 5)
 
 
-def _save_and_rescore(request: HttpRequest, form: CalendarForm | PolicyForm) -> BusinessCalendar | SlaPolicy:
-    """Targets or hours changed: every open conversation is rescored after the edit commits."""
-    with transaction.atomic():
-        saved = form.save()
-        transaction.on_commit(lambda: rescore_open_conversations.delay())
-    flash.success(request, f"Saved {saved.name}. Open conversations are being rescored.")
-    return saved
-
-
 @admin_required
 def calendar_edit(request: HttpRequest, calendar_id: int | None = None) -> HttpResponse:
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id) if calendar_id else None
     form = CalendarForm(request.POST or None, instance=calendar)
     if request.method == "POST" and form.is_valid():
-        calendar = _save_and_rescore(request, form)
-        return redirect("sla:calendar", calendar_id=calendar.pk)
+        calendar, job = configuration.save_calendar(form=form, actor=request.user, ip_address=client_address(request))
+        flash.success(request, f"Saved {calendar.name}. The open conversations it measures are being rescored.")
+        return redirect(f"{reverse('sla:calendar', args=[calendar.pk])}?rescore={job.pk}")
     preview = _preview(calendar) if calendar is not None else []
-    return render(request, "sla/calendar_form.html", {"form": form, "calendar": calendar, "preview": preview})
+    context = {"form": form, "calendar": calendar, "preview": preview, "rescore": _progress_context(request)}
+    if calendar is not None:
+        context["used_by"] = configuration.calendar_users(calendar)
+    return render(request, "sla/calendar_form.html", context)
 
 
 @admin_required
@@ -60,9 +63,43 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
     policy = get_object_or_404(SlaPolicy, pk=policy_id) if policy_id else None
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        _save_and_rescore(request, form)
-        return redirect("sla:settings")
+        policy, job = configuration.save_policy(form=form, actor=request.user, ip_address=client_address(request))
+        flash.success(request, f"Saved {policy.name}. Open conversations are being rescored.")
+        return redirect(f"{reverse('sla:settings')}?rescore={job.pk}")
     return render(request, "sla/policy_form.html", {"form": form, "policy": policy})
+
+
+@admin_required
+@require_POST
+def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
+    calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
+    try:
+        configuration.delete_calendar(calendar=calendar, actor=request.user, ip_address=client_address(request))
+    except configuration.InUse as error:
+        flash.error(request, str(error))
+        return redirect("sla:calendar", calendar_id=calendar_id)
+    flash.success(request, f"Deleted calendar {calendar.name}.")
+    return redirect("sla:settings")
+
+
+@admin_required
+@require_POST
+def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = get_object_or_404(SlaPolicy, pk=policy_id)
+    try:
+        configuration.delete_policy(policy=policy, actor=request.user, ip_address=client_address(request))
+    except configuration.InUse as error:
+        flash.error(request, str(error))
+        return redirect("sla:policy", policy_id=policy_id)
+    flash.success(request, f"Deleted policy {policy.name}.")
+    return redirect("sla:settings")
+
+
+@admin_required
+def rescore_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress bar's partial, polled by htmx until the run has finished."""
+    job = get_object_or_404(RescoreRun, pk=run_id)
+    return render(request, "sla/_rescore_progress.html", {"rescore": rescoring.progress(job)})
 
 
 @supervisor_required

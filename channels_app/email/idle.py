@@ -72,7 +72,7 @@ class IdleListener:
         backoff = 1.0
         try:
             while not self.stopped:
-                channel = Channel.objects.filter(pk=self.channel_id, status=ChannelStatus.ACTIVE).first()
+                channel = Channel.objects.filter(pk=self.channel_id, status=ChannelStatus.ACTIVE, enabled=True).first()
                 if channel is None:
                     return
                 try:
@@ -115,7 +115,7 @@ class IdleListener:
                     self._poll()
 
     def _poll(self) -> None:
-        channel = Channel.objects.filter(pk=self.channel_id, status=ChannelStatus.ACTIVE).first()
+        channel = Channel.objects.filter(pk=self.channel_id, status=ChannelStatus.ACTIVE, enabled=True).first()
         if channel is not None:
             EmailConnector(channel).poll()
             self.polls += 1
@@ -124,7 +124,7 @@ class IdleListener:
 def supervise(*, stop: threading.Event, channel_ids: list[int] | None = None, rescan: float = RESCAN_SECONDS) -> None:
     listeners: dict[int, tuple[IdleListener, threading.Thread]] = {}
     while not stop.is_set():
-        wanted = Channel.objects.filter(kind=ChannelKind.EMAIL, status=ChannelStatus.ACTIVE)
+        wanted = Channel.objects.filter(kind=ChannelKind.EMAIL, status=ChannelStatus.ACTIVE, enabled=True)
         if channel_ids:
             wanted = wanted.filter(pk__in=channel_ids)
         for channel_id in wanted.values_list("pk", flat=True):

@@ -14,7 +14,7 @@ writes an inbox row itself. The modules, by what they write:
 - notifications: what a user is told (assignment, SLA, rules, mentions), read or unread
 """
 
-from inbox.actions.canned import create_canned_response, delete_canned_response
+from inbox.actions.canned import create_canned_response, delete_canned_response, update_canned_response
 from inbox.actions.channels import (
     activate_channel,
     disable_channel,
@@ -24,6 +24,7 @@ from inbox.actions.channels import (
     record_poll_ok,
     save_channel,
     save_channel_cursor,
+    set_channel_enabled,
     update_channel_cursor,
 )
 from inbox.actions.common import ActionError, IngestError, preview_of, record_event
@@ -97,10 +98,12 @@ __all__ = [
     "save_channel_cursor",
     "save_notification_preference",
     "send_acknowledgement",
+    "set_channel_enabled",
     "send_reply",
     "set_conversation_priority",
     "set_conversation_status",
     "store_attachment",
+    "update_canned_response",
     "update_channel_cursor",
     "update_customer_notes",
 ]

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import audit
+from accounts.models import User
 from inbox import changes
 from inbox.actions.common import record_event
 from inbox.models import Channel, ChannelStatus, Conversation, ConversationStatus
@@ -132,6 +133,26 @@ def disable_channel(*, channel: Channel, reason: str) -> None:
     logger.warning("channel disabled", extra={"channel_id": channel.pk, "reason": reason})
     Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.DISABLED, status_reason=reason[:1000])
     channel.status, channel.status_reason = ChannelStatus.DISABLED, reason[:1000]
+
+
+def set_channel_enabled(*, channel: Channel, enabled: bool, actor: User | None, ip_address: str = "") -> bool:
+    """An admin's switch: False stops polling and holds webhook deliveries; True lets both go on.
+
+    Returns whether anything changed. The caller (channels_app.switch) processes held deliveries.
+    """
+    with transaction.atomic():
+        changed = Channel.objects.filter(pk=channel.pk).exclude(enabled=enabled).update(enabled=enabled)
+        channel.enabled = enabled
+        if changed:
+            audit.record(
+                "channel.enabled" if enabled else "channel.disabled",
+                actor=actor,
+                target=channel,
+                before={"enabled": not enabled},
+                after={"enabled": enabled},
+                ip_address=ip_address,
+            )
+    return bool(changed)
 
 
 def save_channel_cursor(*, channel: Channel, cursor: dict[str, Any], next_poll_at: datetime | None = None) -> None:

@@ -6,6 +6,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
+from accounts import audit
 from accounts.models import User
 from inbox import changes
 from inbox.actions.common import ActionError, record_event
@@ -89,6 +90,14 @@ def merge_customers(*, source: Customer, target: Customer, actor: User | None) -
                 data={"from_customer": source.pk, "into_customer": target.pk, "identities": identities},
             )
             changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="merged")
+        audit.record(
+            "customer.merged",
+            actor=actor,
+            target=target,
+            before={"customer": str(source), "identities": identities},
+            after={"merged_into": str(target), "conversations_moved": len(moved)},
+            changes_only=False,
+        )
     return target
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import AuditEntry
 from inbox.actions import create_canned_response
 from inbox.models import CannedResponse
 from tests.factories import make_team, make_user
@@ -102,3 +103,29 @@ def test_an_admin_deletes_a_shared_canned_response(client):
     client.post(reverse("inbox:canned_delete", args=[canned.pk]))
     # then
     assert not CannedResponse.objects.filter(pk=canned.pk).exists()
+
+
+def test_an_admin_edits_a_canned_response_into_a_shared_one_and_the_log_has_both_versions(client, team):
+    # given
+    admin = make_user(role="admin")
+    canned = create_canned_response(team=team, title="Thanks", body="Thanks!", actor=admin)
+    client.force_login(admin)
+    # when: Team left empty, as its help text offers
+    client.post(reverse("inbox:canned_edit", args=[canned.pk]), {"team": "", "title": "Thank you", "body": "Thank you!"})
+    # then
+    canned.refresh_from_db()
+    assert (canned.team, canned.title) == (None, "Thank you")
+    entry = AuditEntry.objects.get(kind="canned.updated")
+    assert entry.before == {"team": "Support", "title": "Thanks", "body": "Thanks!"}
+    assert entry.after == {"team": None, "title": "Thank you", "body": "Thank you!"}
+
+
+def test_a_supervisor_cannot_edit_another_teams_canned_response(client, team):
+    # given
+    other = create_canned_response(team=make_team("Other"), title="Theirs", body="x", actor=make_user(role="admin"))
+    client.force_login(make_user(role="supervisor", supervises=[team]))
+    # when
+    response = client.post(reverse("inbox:canned_edit", args=[other.pk]), {"team": team.pk, "title": "Mine", "body": "y"})
+    # then
+    assert response.status_code == 404
+    assert CannedResponse.objects.get(pk=other.pk).title == "Theirs"

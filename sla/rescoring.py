@@ -1,0 +1,128 @@
+"""Rescoring in the background after a calendar or policy edit, in batches, with progress.
+
+A run scores the open and pending conversations the edit touches (those whose policy measures in
+the calendar, or every one for a policy edit, since matching may change) BATCH at a time: the
+policies and calendars are read once per run, each batch locks its conversations and reads their
+clocks, messages and status events in one query each, and writes clocks, due times and outcomes
+in bulk. RescoreRun.done moves after every batch, which is what the page's progress bar polls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from inbox import changes
+from inbox.models import Conversation, ConversationEvent, ConversationStatus
+from sla.models import BusinessCalendar, RescoreRun, SlaClock, SlaPolicy
+from sla.scoring import NO_TIMELINE, SLA_FIELDS, Scored, build_timelines, policy_for, score, store_outcomes
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+CLOCK_FIELDS = [
+    "policy",
+    "cycle",
+    "paused",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "first_response_started_at",
+    "next_response_started_at",
+    "resolution_started_at",
+    "next_flag_at",
+    "evaluated_at",
+]
+
+
+def affected(*, calendar: BusinessCalendar | None = None, team_id: int | None = None) -> QuerySet[Conversation]:
+    """The open and pending conversations an edit may move: of a calendar, a team, or all of them."""
+    rows = Conversation.objects.exclude(status=ConversationStatus.RESOLVED)
+    if calendar is not None:
+        rows = rows.filter(
+            Q(sla_clock__policy__calendar=calendar)
+            | Q(sla_clock__policy__isnull=False, sla_clock__policy__calendar__isnull=True, team__default_calendar=calendar)
+        )
+    if team_id is not None:
+        rows = rows.filter(team_id=team_id)
+    return rows
+
+
+def create_run(*, label: str, calendar: BusinessCalendar | None = None, team_id: int | None = None) -> RescoreRun:
+    """Count what the edit touches; sla.tasks.start_rescore queues the run after the edit commits."""
+    total = affected(calendar=calendar, team_id=team_id).count()
+    return RescoreRun.objects.create(label=label[:200], calendar=calendar, total=total)
+
+
+def rescore(*, include_resolved: bool = False, now: datetime | None = None) -> int:
+    """Rescore every open or pending conversation, or every conversation with include_resolved (their
+    outcomes feed the dashboards: the demo's history), in batches."""
+    now = now or timezone.now()
+    rows = Conversation.objects.all() if include_resolved else affected()
+    ids = list(rows.order_by("pk").values_list("pk", flat=True))
+    policies = list(SlaPolicy.objects.select_related("calendar"))
+    for offset in range(0, len(ids), BATCH):
+        score_batch(ids[offset : offset + BATCH], now=now, policies=policies)
+    logger.info("rescored conversations", extra={"count": len(ids), "include_resolved": include_resolved})
+    return len(ids)
+
+
+def run(*, run_id: int, team_id: int | None = None) -> int:
+    """The worker's part: score every affected conversation, a batch at a time, recording progress."""
+    job = RescoreRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    if job is None:
+        return 0  # already done (a retried task): nothing to repeat
+    RescoreRun.objects.filter(pk=run_id).update(started_at=timezone.now(), done=0)
+    ids = list(affected(calendar=job.calendar, team_id=team_id).order_by("pk").values_list("pk", flat=True))
+    RescoreRun.objects.filter(pk=run_id).update(total=len(ids))
+    policies = list(SlaPolicy.objects.select_related("calendar"))
+    now = timezone.now()
+    done = 0
+    for offset in range(0, len(ids), BATCH):
+        done += score_batch(ids[offset : offset + BATCH], now=now, policies=policies)
+        RescoreRun.objects.filter(pk=run_id).update(done=min(offset + BATCH, len(ids)))
+    RescoreRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), done=len(ids))
+    logger.info("rescore run finished", extra={"run_id": run_id, "count": len(ids)})
+    return done
+
+
+def score_batch(ids: Sequence[int], *, now: datetime, policies: list[SlaPolicy], announce: bool = True) -> int:
+    """Score these conversations in one transaction with a fixed number of queries."""
+    with transaction.atomic():
+        conversations = list(
+            Conversation.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("channel", "sla_clock", "team__default_calendar")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        matched = [(c, policy_for(c, policies)) for c in conversations]
+        timelines = build_timelines([c.pk for c, policy in matched if policy is not None])
+        batch: list[Scored] = [score(c, policy, timelines.get(c.pk, NO_TIMELINE), now=now) for c, policy in matched]
+        new_clocks = [s.clock_row for s in batch if s.clock_row.pk is None]
+        old_clocks = [s.clock_row for s in batch if s.clock_row.pk is not None]
+        SlaClock.objects.bulk_create(new_clocks)
+        SlaClock.objects.bulk_update(old_clocks, CLOCK_FIELDS)
+        moved = [s.conversation for s in batch if s.changed]
+        Conversation.objects.bulk_update(moved, list(SLA_FIELDS))
+        ConversationEvent.objects.bulk_create([s.at_risk for s in batch if s.at_risk is not None])
+        store_outcomes(batch, now=now)
+        if announce:
+            for conversation in moved:
+                changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
+    return len(batch)
+
+
+def progress(job: RescoreRun, *, now: datetime | None = None) -> dict[str, object]:
+    """done / total, the share, and the time left at the rate so far (None until it can be told)."""
+    now = now or timezone.now()
+    share = 100 if job.total == 0 else min(100, round(100 * job.done / job.total))
+    left = None
+    if job.started_at and job.done and job.finished_at is None:
+        rate = job.done / max((now - job.started_at).total_seconds(), 0.001)
+        left = timedelta(seconds=round((job.total - job.done) / rate))
+    return {"run": job, "share": share, "left": left, "finished": job.finished_at is not None}
