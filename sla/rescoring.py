@@ -13,8 +13,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from inbox import changes
@@ -106,15 +106,43 @@ def score_batch(ids: Sequence[int], *, now: datetime, policies: list[SlaPolicy],
         new_clocks = [s.clock_row for s in batch if s.clock_row.pk is None]
         old_clocks = [s.clock_row for s in batch if s.clock_row.pk is not None]
         SlaClock.objects.bulk_create(new_clocks)
-        SlaClock.objects.bulk_update(old_clocks, CLOCK_FIELDS)
+        bulk_set(SlaClock, old_clocks, CLOCK_FIELDS)
         moved = [s.conversation for s in batch if s.changed]
-        Conversation.objects.bulk_update(moved, list(SLA_FIELDS))
+        bulk_set(Conversation, moved, SLA_FIELDS)
         ConversationEvent.objects.bulk_create([s.at_risk for s in batch if s.at_risk is not None])
         store_outcomes(batch, now=now)
         if announce:
             for conversation in moved:
                 changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
     return len(batch)
+
+
+def bulk_set(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write these fields of many rows in one statement.
+
+    Django's bulk_update builds a CASE WHEN per field and row, which costs more Python than the
+    scoring itself; on PostgreSQL one UPDATE ... FROM unnest(arrays) does the same in a few
+    milliseconds. Other databases (the demo's SQLite) use bulk_update.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(rows, list(fields))
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    pk = meta.pk
+    assert pk is not None
+    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in columns)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk, *columns])
+    names = ", ".join(f'"{f.column}"' for f in [pk, *columns])
+    params = [[r.pk for r in rows]] + [[f.get_db_prep_value(getattr(r, f.attname), connection) for r in rows] for f in columns]
+    sql = (
+        f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM unnest({arrays}) AS v({names}) '
+        f'WHERE t."{pk.column}" = v."{pk.column}"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def progress(job: RescoreRun, *, now: datetime | None = None) -> dict[str, object]:
