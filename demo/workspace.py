@@ -63,6 +63,8 @@ class DemoLogin:
 
 def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list[DemoLogin]:
     teams = {name: Team.objects.get_or_create(name=name)[0] for name in ("Social", "Email")}
+    # The Social team hands out work automatically, so the team page shows it on.
+    Team.objects.filter(name="Social").update(auto_assign=True)
     logins = []
     for username, role, password, member_of, supervises in DEMO_USERS:
         user, created = User.objects.get_or_create(

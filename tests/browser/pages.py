@@ -52,6 +52,16 @@ PAGES = [
     Page("policy, new", "/settings/sla/policies/new/", roles=ADMINS),
     Page("policy, edit", "/settings/sla/policies/{policy}/", roles=ADMINS),
     Page("lockouts", "/settings/security/lockouts/", roles=ADMINS),
+    Page("your profile", "/settings/profile/"),
+    Page("users", "/settings/users/", roles=ADMINS),
+    Page("user, new", "/settings/users/new/", roles=ADMINS),
+    Page("user, edit", "/settings/users/{user}/", roles=ADMINS),
+    Page("teams", "/settings/teams/", roles=ADMINS),
+    Page("team, new", "/settings/teams/new/", roles=ADMINS),
+    Page("team, edit", "/settings/teams/{team}/", roles=ADMINS),
+    Page("audit log", "/settings/audit/", roles=ADMINS),
+    Page("canned response, edit", "/canned/{canned}/", roles=ADMINS),
+    Page("SLA settings with a rescoring running", "/settings/sla/?rescore={rescore_run}", roles=ADMINS),
 ]
 
 
@@ -66,13 +76,14 @@ class Workspace:
 
 def build_workspace() -> Workspace:
     """The demo workspace (small history) and one real channel of each kind with a conversation."""
+    from accounts import audit
     from accounts.models import Team, User
     from channels_app.models import QuarantinedMail, WebhookEvent
     from demo.workspace import seed_demo
     from inbox.actions import ingest_message
     from inbox.inbound import AuthorIdentity, InboundMessage
     from inbox.models import CannedResponse, Channel, ChannelKind, Conversation, Message
-    from sla.models import BusinessCalendar, SlaPolicy
+    from sla.models import BusinessCalendar, RescoreRun, SlaPolicy
 
     seed_demo(history=24)
     users = {u.username: u for u in User.objects.filter(username__in=ALL)}
@@ -113,7 +124,9 @@ def build_workspace() -> Workspace:
         status="processed",
         skipped=[{"reason": "messaging event: KeyError: 'sender'", "event": {}}],
     )
-    CannedResponse.objects.create(team=social, title="Thanks", body="Thanks {{customer.name}}!")
+    canned = CannedResponse.objects.create(team=social, title="Thanks", body="Thanks {{customer.name}}!")
+    audit.record("team.updated", actor=users["admin"], target=social, before={"auto_assign": False}, after={"auto_assign": True})
+    rescore_run = RescoreRun.objects.create(label="Calendar Office saved", total=1200, done=300, started_at=timezone.now())
     sim_x = Channel.objects.get(name="Simulated X")
     conversation = (
         Conversation.objects.filter(channel=sim_x, visibility="public").order_by("-pk").first()
@@ -132,5 +145,9 @@ def build_workspace() -> Workspace:
             "email_channel": email.pk,
             "calendar": BusinessCalendar.objects.first().pk,
             "policy": SlaPolicy.objects.first().pk,
+            "user": users["agent"].pk,
+            "team": social.pk,
+            "canned": canned.pk,
+            "rescore_run": rescore_run.pk,
         },
     )
