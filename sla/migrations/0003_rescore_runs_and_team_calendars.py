@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0001_initial'),
+        ('sla', '0002_chosen_policy'),
     ]
 
     operations = [
