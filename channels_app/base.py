@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
@@ -33,12 +36,50 @@ class PermanentSendError(SendError):
     """The platform refused for good (duplicate, deleted, outside a window): fail, never retry."""
 
 
-class TransientSendError(SendError):
-    """Try again later (5xx, network, rate limit); retry_after in seconds when the platform says."""
+class NotSent(SendError):
+    """The reply provably did not reach the platform: retried automatically.
+
+    Connection refused, DNS, a TLS failure before the request was written, an SMTP refusal before
+    DATA, an HTTP 429 or 5xx answer. retry_after in seconds when the platform says.
+    """
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(SendError):
+    """The request (or the mail's DATA) went out and no answer came back: it may have been posted.
+
+    Never retried automatically; the agent sees the reason and `check`, what to look at on the
+    platform, and a retry first asks the platform for the reply where it can (Connector.find_sent).
+    """
+
+    def __init__(self, reason: str, check: str) -> None:
+        super().__init__(reason)
+        self.check = check
+
+    def __str__(self) -> str:
+        return f"Outcome unknown: {self.args[0]} {self.check}"
+
+
+def request_error(error: requests.RequestException, *, platform: str, check: str) -> SendError:
+    """Sort a requests failure by whether the request can have reached the platform.
+
+    Refused, unresolvable, connect timeouts and TLS handshakes fail before a byte of the request is
+    written; a read timeout, or a connection closed or reset after writing, may follow a post.
+    """
+    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return NotSent(f"Could not reach {platform} ({type(error).__name__}).")
+    if isinstance(error, requests.ConnectionError):
+        cause = error.args[0] if error.args else None
+        cause = getattr(cause, "reason", cause)  # urllib3 wraps it in MaxRetryError
+        if isinstance(cause, NewConnectionError | ConnectTimeoutError):
+            return NotSent(f"Could not reach {platform} ({type(cause).__name__}).")
+        return OutcomeUnknown(f"the connection to {platform} closed after the reply was sent.", check)
+    if isinstance(error, requests.ReadTimeout):
+        return OutcomeUnknown(f"{platform} did not answer in time after the reply was sent.", check)
+    return OutcomeUnknown(f"{platform}'s answer could not be read ({type(error).__name__}).", check)
 
 
 class ChannelAuthError(PermanentSendError):
@@ -81,6 +122,12 @@ class Connector(Protocol):
 
     def send(self, message: Message) -> SendResult:
         """Post one outbound message on the platform. Raises SendError subclasses."""
+        ...
+
+    def find_sent(self, message: Message) -> str | None:
+        """Before an agent's resend of a reply whose outcome is unknown: the platform's id of it
+        when an earlier attempt did post it, None when it is not there (or cannot be asked).
+        Raises SendError when the platform cannot be reached to check."""
         ...
 
     def reply_limits(self, conversation: Conversation) -> dict[str, Any]:
@@ -126,10 +173,11 @@ __all__ = [
     "ChannelAuthError",
     "Connector",
     "EventReport",
+    "NotSent",
+    "OutcomeUnknown",
     "PermanentSendError",
     "SendError",
     "SendResult",
-    "TransientSendError",
     "WebhookRejected",
     "WebhookRequest",
 ]

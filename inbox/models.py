@@ -212,6 +212,8 @@ class DeliveryState(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     READ = "read", "Read"
     FAILED = "failed", "Failed"
+    # Sent, and no answer came back: it may be on the platform. Only an agent retries it.
+    UNKNOWN = "unknown", "Outcome unknown"
 
 
 class Message(models.Model):

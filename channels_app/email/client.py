@@ -19,7 +19,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from channels_app.base import ChannelAuthError, PermanentSendError, TransientSendError
+from channels_app.base import ChannelAuthError, NotSent, OutcomeUnknown, PermanentSendError
 
 TLS_MODES = (("ssl", "Implicit TLS (SSL)"), ("starttls", "STARTTLS"), ("plain", "None (local testing only)"))
 DEFAULT_TIMEOUT = 30.0
@@ -130,10 +130,18 @@ class MailClient:
                 smtp.close()
 
     def send(self, mail: EmailMessage, *, from_addr: str, to_addrs: list[str]) -> None:
-        """Hand one mail to the SMTP server; raises the SendError that says whether to retry."""
+        """Hand one mail to the SMTP server; raises the SendError that says whether to retry.
+
+        Anything that fails before the server's 354 (go ahead with DATA) provably sent nothing and
+        is retried; a timeout or dropped connection after the mail's text went out may follow a
+        delivery, so it is OutcomeUnknown, never retried by itself.
+        """
+        body_sent = [False]
         try:
             with self.smtp() as smtp:
+                _track_data(smtp, body_sent)
                 smtp.send_message(mail, from_addr=from_addr, to_addrs=to_addrs)
+                body_sent[0] = False  # 250 after DATA: delivered to the server; quit() errors do not matter
         except smtplib.SMTPAuthenticationError as error:
             raise ChannelAuthError(f"SMTP login refused: {_smtp_answer(error)}") from None
         except smtplib.SMTPRecipientsRefused as error:
@@ -144,7 +152,12 @@ class MailClient:
         except ssl.SSLError as error:
             raise ChannelAuthError(f"SMTP TLS failed: {error}") from None
         except (smtplib.SMTPException, OSError) as error:
-            raise TransientSendError(f"SMTP server unreachable: {_describe(error)}") from None
+            if body_sent[0]:
+                raise OutcomeUnknown(
+                    f"the SMTP server took the mail's text and then {_describe(error)} before confirming it.",
+                    "Ask the customer whether it arrived, or look in the mailbox's Sent folder; retry only if it is not there.",
+                ) from None
+            raise NotSent(f"SMTP server unreachable: {_describe(error)}") from None
 
     def check_smtp(self) -> str:
         """A sentence saying what the SMTP server said; raises MailServerError / ChannelAuthError."""
@@ -164,6 +177,25 @@ class MailClient:
         return f"SMTP OK: the server accepted the connection ({code})."
 
 
+def _track_data(smtp: smtplib.SMTP, body_sent: list[bool]) -> None:
+    """Set body_sent[0] once the server answers DATA with 354: the mail's text follows at once."""
+    getreply, data = smtp.getreply, smtp.data
+    in_data = [False]
+
+    def tracked_getreply() -> tuple[int, bytes]:
+        code, text = getreply()
+        if in_data[0] and code == 354:
+            body_sent[0] = True
+        return code, text
+
+    def tracked_data(msg: Any) -> tuple[int, bytes]:
+        in_data[0] = True
+        return data(msg)
+
+    smtp.getreply = tracked_getreply  # type: ignore[method-assign]
+    smtp.data = tracked_data  # type: ignore[method-assign]
+
+
 def _decode(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
@@ -172,8 +204,8 @@ def _smtp_answer(error: smtplib.SMTPResponseException) -> str:
     return f"{error.smtp_code} {_decode(error.smtp_error)}".strip()
 
 
-def _by_code(code: int, reason: str) -> PermanentSendError | TransientSendError:
-    return TransientSendError(reason) if 400 <= code < 500 else PermanentSendError(reason)
+def _by_code(code: int, reason: str) -> PermanentSendError | NotSent:
+    return NotSent(reason) if 400 <= code < 500 else PermanentSendError(reason)
 
 
 def _describe(error: BaseException) -> str:

@@ -178,6 +178,9 @@ class EmailConnector:
 
     # --- composer -------------------------------------------------------------------------------------
 
+    def find_sent(self, message: Message) -> str | None:
+        return None  # SMTP cannot be asked what it delivered; the agent was told to check
+
     def reply_limits(self, conversation: Conversation) -> dict[str, Any]:
         subject = subject_for(conversation)
         return {"subject": subject, "note": f"Email to {conversation.identity.external_id} · Subject: {subject}"}

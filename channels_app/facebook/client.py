@@ -15,9 +15,10 @@ import facebook
 import requests
 from django.conf import settings
 
-from channels_app.base import ChannelAuthError, PermanentSendError, SendError, TransientSendError
+from channels_app.base import ChannelAuthError, NotSent, OutcomeUnknown, PermanentSendError, SendError, request_error
 
 BACKOFF_PERCENT = 80.0
+CHECK_FACEBOOK = "Look for it under the comment on the Page or in the Messenger conversation, then retry only if it is not there."
 SUBSCRIBED_FIELDS = "feed,messages,message_echoes"
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
@@ -80,6 +81,22 @@ class GraphClient:
             page_id, "conversations", platform="messenger", fields=CONVERSATION_FIELDS, limit=25, **paging
         )
 
+    def read_replies(self, object_id: str) -> dict[str, Any]:
+        """The newest comments under a post or comment, to look for a reply we may have posted."""
+        return self.get_connections(
+            object_id, "comments", fields="id,message,from,created_time", filter="stream", order="reverse_chronological", limit=50
+        )
+
+    def read_conversation_with(self, page_id: str, psid: str) -> dict[str, Any]:
+        """The Page's Messenger conversation with one person, with its latest messages."""
+        return self.get_connections(
+            page_id,
+            "conversations",
+            platform="messenger",
+            user_id=psid,
+            fields="messages.limit(25){id,message,from,created_time}",
+        )
+
     def put_comment(self, object_id: str, message: str) -> dict[str, Any]:
         return self._call(self.graph.put_comment, object_id, message, write=True)
 
@@ -109,16 +126,16 @@ class GraphClient:
             result = method(*args, **kwargs)
         except facebook.GraphAPIError as error:
             raise classify_graph_error(error, status=self.last_status, regain_minutes=self.regain_minutes) from error
-        except requests.ReadTimeout as error:
+        except requests.RequestException as error:
             if write:
-                # The request reached Facebook and may have been posted: retrying could post twice.
-                raise PermanentSendError(
-                    "Facebook did not answer in time; the reply may or may not have been posted. Check the Page before retrying."
-                ) from error
-            raise TransientSendError("Facebook did not answer in time.") from error
-        except (requests.RequestException, KeyError, ValueError) as error:
-            # Connection failures, and bodies facebook-sdk cannot read (no content type, broken JSON).
-            raise TransientSendError(f"Facebook could not be reached: {type(error).__name__}") from error
+                # Sorted by whether the request can have reached Facebook: retrying could post twice.
+                raise request_error(error, platform="Facebook", check=CHECK_FACEBOOK) from error
+            raise NotSent(f"Facebook could not be reached: {type(error).__name__}") from error
+        except (KeyError, ValueError) as error:
+            # Bodies facebook-sdk cannot read (no content type, broken JSON).
+            if write and self.last_status is not None and self.last_status < 300:
+                raise OutcomeUnknown(f"Facebook's answer could not be read ({type(error).__name__}).", CHECK_FACEBOOK) from error
+            raise NotSent(f"Facebook answered with an unreadable response (HTTP {self.last_status or '?'}).") from error
         return result if isinstance(result, dict) else {"data": result}
 
 
@@ -159,7 +176,7 @@ def classify_graph_error(error: facebook.GraphAPIError, *, status: int | None, r
     reason = f"Facebook error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
     if not details:
         # Not a Graph error body at all (an HTML 502 page, an empty body): Facebook is having trouble.
-        return TransientSendError(f"Facebook answered with an unreadable response (HTTP {status or '?'}).")
+        return NotSent(f"Facebook answered with an unreadable response (HTTP {status or '?'}).")
     if code in AUTH_CODES:
         return ChannelAuthError(f"The Page access token was refused ({reason}). Reconnect the channel.")
     if (code, subcode) == OUTSIDE_WINDOW:
@@ -168,8 +185,8 @@ def classify_graph_error(error: facebook.GraphAPIError, *, status: int | None, r
         return PermanentSendError(f"This person isn't available on Messenger right now ({reason}).")
     if code in RATE_LIMIT_CODES:
         retry_after = regain_minutes * 60 if regain_minutes > 0 else None
-        return TransientSendError(f"Facebook rate limit reached ({reason}).", retry_after=retry_after)
+        return NotSent(f"Facebook rate limit reached ({reason}).", retry_after=retry_after)
     if code in TRANSIENT_CODES or details.get("is_transient") or (status is not None and status >= 500):
-        return TransientSendError(f"Facebook is temporarily unavailable ({reason}).")
+        return NotSent(f"Facebook is temporarily unavailable ({reason}).")
     # Permissions and policy refusals (10, 200, 230, 368, ...) and anything else Facebook rejects.
     return PermanentSendError(f"Facebook refused the request ({reason}).")

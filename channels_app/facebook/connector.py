@@ -69,6 +69,8 @@ class FacebookConnector:
         )
         if plan.refused:
             raise PermanentSendError(plan.refused)
+        if plan.route in ("comment", "messenger"):
+            actions.record_send_details(message=message, details={"sent_to": {"route": plan.route, "target": plan.target_id}})
         if plan.route == "comment":
             result = self.client.put_comment(plan.target_id, message.text)
             return SendResult(external_id=str(result["id"]))
@@ -91,6 +93,25 @@ class FacebookConnector:
         if psid:
             self._link_messenger_identity(conversation=conversation, target_id=plan.target_id, psid=psid)
         return SendResult(external_id=str(result["message_id"]))
+
+    def find_sent(self, message: Message) -> str | None:
+        """The comments under the target (a comment reply) or the Messenger conversation, searched for
+        this reply's text from the Page. A private reply is not searched: Graph refuses a second
+        private reply to the same comment, so a resend cannot post twice."""
+        sent_to = (message.raw or {}).get("sent_to") or {}
+        target = str(sent_to.get("target") or "")
+        if not target:
+            return None
+        wanted = " ".join(message.text.split())
+        if sent_to.get("route") == "comment":
+            items = self.client.read_replies(target).get("data") or []
+        else:
+            conversations = self.client.read_conversation_with(self.page_id, target).get("data") or []
+            items = [m for c in conversations for m in (c.get("messages") or {}).get("data") or []]
+        for item in items:
+            if self.page.wrote(item) and " ".join(str(item.get("message") or "").split()) == wanted:
+                return str(item["id"])
+        return None
 
     def _link_messenger_identity(self, *, conversation: Conversation, target_id: str, psid: str) -> None:
         """The commenter and the Messenger PSID the Send API answered with are one customer."""

@@ -52,6 +52,9 @@ class SimulatedConnector:
     def send(self, message: Any) -> SendResult:
         return SendResult(external_id=f"sim-out-{message.pk}", delivered=True)
 
+    def find_sent(self, message: Any) -> str | None:
+        return None  # the simulated platform keeps no history to ask
+
     def reply_limits(self, conversation: Any) -> dict[str, Any]:
         note = "A simulated channel: replies are delivered at once."
         if conversation.channel.flavor == "x" and conversation.visibility == "public":

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 import tweepy
 
-from channels_app.base import ChannelAuthError, PermanentSendError, SendError, TransientSendError
+from channels_app.base import ChannelAuthError, NotSent, PermanentSendError, SendError
 
 REQUEST_TIMEOUT = (5, 30)  # connect, read (seconds): a worker never hangs on X
 
@@ -102,13 +102,13 @@ def send_error(error: tweepy.HTTPException) -> SendError:
     reason = platform_reason(error)
     if isinstance(error, tweepy.TooManyRequests):
         retry_after = max(1.0, error.reset_time - time.time()) if error.reset_time else None
-        return TransientSendError(f"X rate limit reached: {reason}", retry_after=retry_after)
+        return NotSent(f"X rate limit reached: {reason}", retry_after=retry_after)
     if isinstance(error, tweepy.Unauthorized):
         return ChannelAuthError(f"X refused the channel's credentials: {reason}")
     if isinstance(error, tweepy.Forbidden) and _problem_type(error).rsplit("/", 1)[-1] in AUTH_PROBLEMS:
         return ChannelAuthError(f"X refused access (check the app's permissions): {reason}")
     if isinstance(error, tweepy.TwitterServerError):
-        return TransientSendError(f"X had a server error: {reason}")
+        return NotSent(f"X had a server error: {reason}")
     # 400 / 403 / 404: duplicate content, a deleted post, a reply X does not allow.
     return PermanentSendError(f"X refused the reply: {reason}")
 

@@ -7,7 +7,9 @@ private one is a DM; the composer checks X's weighted 280-character count before
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -17,7 +19,15 @@ import tweepy
 from django.utils import timezone
 from twitter_text import parse_tweet
 
-from channels_app.base import ChannelAuthError, PermanentSendError, SendError, SendResult, TransientSendError
+from channels_app.base import (
+    ChannelAuthError,
+    NotSent,
+    OutcomeUnknown,
+    PermanentSendError,
+    SendError,
+    SendResult,
+    request_error,
+)
 from channels_app.x.client import (
     DM_EVENT_FIELDS,
     DM_EXPANSIONS,
@@ -40,6 +50,13 @@ logger = logging.getLogger(__name__)
 POST_MAX_WEIGHTED = 280
 DM_MAX_CHARS = 10_000
 MAX_PAGES = 10  # the mentions timeline reaches only the 800 newest (8 pages of 100): a safety bound
+CHECK_X = "Look for it on the brand's X profile (posts and replies) or in the DM conversation; retry only if it is not there."
+URL = re.compile(r"https?://\S+")
+
+
+def comparable(text: str) -> str:
+    """A reply's text as X shows it back: links become t.co links, so they are left out."""
+    return " ".join(URL.sub("", html.unescape(text)).split())
 
 
 def weighted_length(text: str) -> int:
@@ -219,21 +236,63 @@ class XConnector:
                 reply_to = latest_customer_post_id(conversation)
                 if reply_to is None:
                     raise PermanentSendError("There is no customer post in this thread to reply to on X.")
+                actions.record_send_details(message=message, details={"sent_to": {"in_reply_to": reply_to}})
                 response = self.client.create_tweet(text=message.text, in_reply_to_tweet_id=reply_to, user_auth=True)
                 return SendResult(external_id=str(response.json()["data"]["id"]))
-            response = self.client.create_direct_message(
-                participant_id=conversation.identity.external_id, text=message.text, user_auth=True
-            )
+            participant = conversation.identity.external_id
+            actions.record_send_details(message=message, details={"sent_to": {"participant_id": participant}})
+            response = self.client.create_direct_message(participant_id=participant, text=message.text, user_auth=True)
             return SendResult(external_id=str(response.json()["data"]["dm_event_id"]))
         except SendError:
             raise
         except tweepy.HTTPException as error:
             raise send_error(error) from error
-        except requests.ReadTimeout as error:
-            # The post may have gone out: retrying could post twice, so the agent decides.
-            raise PermanentSendError("Outcome unknown: X did not answer in time. Check X before retrying.") from error
         except requests.RequestException as error:
-            raise TransientSendError(f"Could not reach X ({type(error).__name__}).") from error
+            raise request_error(error, platform="X", check=CHECK_X) from error
+        except (KeyError, TypeError, ValueError) as error:
+            # X answered 2xx with a body we cannot read: the post exists, its id is unknown.
+            raise OutcomeUnknown(f"X's answer could not be read ({type(error).__name__}).", CHECK_X) from error
+
+    def find_sent(self, message: Any) -> str | None:
+        """The brand's recent posts (a public reply) or the DM conversation's events (a DM) since the
+        first attempt, searched for this reply's text."""
+        sent_to = (message.raw or {}).get("sent_to") or {}
+        since = message.sending_started_at or message.platform_time
+        start = (since - timedelta(minutes=5)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        wanted = comparable(message.text)
+        try:
+            if message.visibility == "public":
+                body = self.client.get_users_tweets(
+                    self.user_id,
+                    start_time=start,
+                    max_results=100,
+                    tweet_fields=["referenced_tweets", "created_at"],
+                    user_auth=True,
+                ).json()
+                for tweet in body.get("data") or []:
+                    replied = {str(r.get("id")) for r in tweet.get("referenced_tweets") or [] if r.get("type") == "replied_to"}
+                    target = str(sent_to.get("in_reply_to") or "")
+                    if comparable(tweet.get("text", "")) == wanted and (not target or target in replied):
+                        return str(tweet["id"])
+                return None
+            participant = str(sent_to.get("participant_id") or message.conversation.identity.external_id)
+            body = self.client.get_direct_message_events(
+                participant_id=participant,
+                dm_event_fields=["id", "text", "sender_id", "created_at"],
+                event_types="MessageCreate",
+                max_results=100,
+                user_auth=True,
+            ).json()
+            for event in body.get("data") or []:
+                if str(event.get("sender_id")) == self.user_id and comparable(event.get("text", "")) == wanted:
+                    created = event.get("created_at")
+                    if not created or datetime.fromisoformat(created.replace("Z", "+00:00")) >= since - timedelta(minutes=5):
+                        return str(event["id"])
+            return None
+        except tweepy.HTTPException as error:
+            raise send_error(error) from error
+        except requests.RequestException as error:
+            raise NotSent(f"Could not reach X to check ({type(error).__name__}).") from error
 
     # -- composer rules --
 

@@ -43,10 +43,12 @@ from inbox.actions.notifications import notify
 from inbox.actions.notifications import save_preference as save_notification_preference
 from inbox.actions.replies import (
     claim_reply,
+    clear_resend_check,
     fail_stuck_replies,
     record_bounce,
     record_delivery_receipts,
     record_reply_failed,
+    record_reply_outcome_unknown,
     record_reply_sent,
     record_send_details,
     requeue_reply,
@@ -69,6 +71,7 @@ __all__ = [
     "create_canned_response",
     "delete_canned_response",
     "disable_channel",
+    "clear_resend_check",
     "fail_stuck_replies",
     "find_or_create_tag",
     "flag_channel",
@@ -93,6 +96,7 @@ __all__ = [
     "remove_tag",
     "requeue_reply",
     "resolve_identity",
+    "record_reply_outcome_unknown",
     "retry_delivery",
     "save_channel",
     "save_channel_cursor",

@@ -170,14 +170,20 @@ def _enqueue_delivery(message_id: int) -> None:
 
 
 def retry_delivery(*, message: Message, actor: User) -> Message:
+    """An agent's retry of a failed reply, or of one whose outcome is unknown.
+
+    The latter is marked check_before_resend: delivery first asks the platform whether the earlier
+    attempt posted it, and records it sent instead of posting it again.
+    """
     with transaction.atomic():
-        updated = Message.objects.filter(pk=message.pk, delivery_state=DeliveryState.FAILED).update(
-            delivery_state=DeliveryState.QUEUED, delivery_error=""
-        )
-        if not updated:
-            raise ActionError("Only a failed reply can be retried.")
+        current = Message.objects.select_for_update().filter(pk=message.pk).values_list("delivery_state", "raw").first()
+        if current is None or current[0] not in (DeliveryState.FAILED, DeliveryState.UNKNOWN):
+            raise ActionError("Only a failed reply, or one whose outcome is unknown, can be retried.")
+        state, raw = current
+        raw = {**(raw or {}), "check_before_resend": True} if state == DeliveryState.UNKNOWN else raw
+        Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.QUEUED, delivery_error="", raw=raw)
         conversation = message.conversation
-        record_event(conversation=conversation, kind="retry", actor=actor, data={"message_id": message.pk})
+        record_event(conversation=conversation, kind="retry", actor=actor, data={"message_id": message.pk, "was": state})
         _enqueue_delivery(message.pk)
         changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
     message.refresh_from_db()
@@ -269,6 +275,22 @@ def _restore_wait(conversation: Conversation) -> None:
         Conversation.objects.filter(pk=conversation.pk).update(waiting_since=since)
 
 
+def record_reply_outcome_unknown(*, message: Message, reason: str) -> None:
+    """The reply went out and no answer came back: shown with what to check, never resent by itself."""
+    logger.warning("reply outcome unknown", extra={"message_id": message.pk, "reason": reason})
+    conversation = message.conversation
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.UNKNOWN, delivery_error=reason)
+        record_event(conversation=conversation, kind="reply_outcome_unknown", data={"message_id": message.pk, "reason": reason})
+        changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
+
+
+def clear_resend_check(*, message: Message) -> None:
+    """The platform was asked and does not have the reply: this attempt posts it."""
+    message.raw = {k: v for k, v in (message.raw or {}).items() if k != "check_before_resend"}
+    Message.objects.filter(pk=message.pk).update(raw=message.raw)
+
+
 def record_bounce(*, channel_id: int, external_id: str, reason: str) -> int:
     """A delivery report says our reply never arrived: it failed, with the report's reason."""
     error = f"Bounced: {reason}" if reason else "Bounced: the recipient's server returned the mail."
@@ -305,14 +327,14 @@ def record_delivery_receipts(*, channel_id: int, external_ids: list[str], state:
 
 
 def fail_stuck_replies(*, now: datetime | None = None) -> int:
-    """A worker that died mid-send leaves the outcome unknown: fail it visibly rather than re-post."""
+    """A worker that died mid-send leaves the outcome unknown: say so visibly rather than re-post."""
     now = now or timezone.now()
     stuck = list(
         Message.objects.filter(delivery_state=DeliveryState.SENDING, sending_started_at__lt=now - STUCK_AFTER).select_related(
             "conversation"
         )
     )
-    reason = "Outcome unknown: sending was interrupted. Check the channel before retrying."
+    reason = "Outcome unknown: sending was interrupted. Check the channel for this reply before retrying."
     for message in stuck:
-        record_reply_failed(message=message, reason=reason)
+        record_reply_outcome_unknown(message=message, reason=reason)
     return len(stuck)

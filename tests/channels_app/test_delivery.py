@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from channels_app import delivery
-from channels_app.base import PermanentSendError, SendResult, TransientSendError
+from channels_app.base import NotSent, PermanentSendError, SendResult
 from channels_app.registry import KINDS
 from inbox import ports
 from inbox.actions import claim_reply, ingest_message, send_reply
@@ -86,7 +86,7 @@ def test_a_reply_delivered_twice_is_posted_once(platform, reply):
 
 def test_a_transient_error_puts_the_reply_back_in_the_queue(platform, reply):
     # given
-    platform.answer = TransientSendError("rate limited", retry_after=30)
+    platform.answer = NotSent("rate limited", retry_after=30)
     # when
     outcome = delivery.deliver_message(message_id=reply.pk)
     # then

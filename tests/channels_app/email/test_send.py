@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from channels_app.base import TransientSendError
+from channels_app.base import NotSent
 from channels_app.delivery import deliver_message
 from channels_app.email.connector import EmailConnector
 from inbox import ports
@@ -133,7 +133,7 @@ def test_an_unreachable_smtp_server_is_a_temporary_failure(customer_mail):
     message = send_reply(conversation=conversation, author=agent, text="Hi", visibility="private", idempotency_key="u1")
     channel = Channel.objects.get(pk=conversation.channel_id)
     # when / then
-    with pytest.raises(TransientSendError, match="unreachable"):
+    with pytest.raises(NotSent, match="unreachable"):
         EmailConnector(channel).send(Message.objects.select_related("conversation__identity").get(pk=message.pk))
 
 

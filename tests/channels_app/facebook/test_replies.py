@@ -395,18 +395,85 @@ def test_a_rate_limited_send_is_retried_when_facebook_says_access_returns(post, 
     assert (outcome.state, outcome.retry_after) == ("retry", 300)
 
 
-def test_a_send_that_timed_out_is_failed_for_a_check_rather_than_posted_again(post, graph):
+def test_a_send_that_timed_out_is_outcome_unknown_and_never_posted_again_by_itself(post, graph):
     # given
     post(load("messenger_text"))
     at = MESSENGER_TEXT_AT + timedelta(hours=1)
     reply = reply_in(Conversation.objects.get(), "Hello", at=at, visibility="private", run=False)
-    graph.post(f"{GRAPH}/{PAGE_ID}/messages", body=requests.ReadTimeout("read timed out"))
+    send = graph.post(f"{GRAPH}/{PAGE_ID}/messages", body=requests.ReadTimeout("read timed out"))
     # when
     with time_machine.travel(at, tick=False):
         outcome = delivery.deliver_message(message_id=reply.pk)
     # then
-    assert outcome.state == "failed"
-    assert "may or may not have been posted" in Message.objects.get(pk=reply.pk).delivery_error
+    assert outcome.state == "unknown"
+    message = Message.objects.get(pk=reply.pk)
+    assert message.delivery_state == DeliveryState.UNKNOWN
+    assert message.delivery_error.startswith("Outcome unknown: Facebook did not answer in time")
+    assert "Messenger conversation" in message.delivery_error  # what to check
+    assert send.call_count == 1
+
+
+def test_an_agents_retry_finds_the_reply_on_messenger_and_marks_it_sent_without_posting(post, graph):
+    # given: the Send API timed out, but the message did go out
+    post(load("messenger_text"))
+    at = MESSENGER_TEXT_AT + timedelta(hours=1)
+    reply = reply_in(Conversation.objects.get(), "We are on it", at=at, visibility="private", run=False)
+    send = graph.post(f"{GRAPH}/{PAGE_ID}/messages", body=requests.ReadTimeout("read timed out"))
+    with time_machine.travel(at, tick=False):
+        delivery.deliver_message(message_id=reply.pk)
+    graph.get(
+        f"{GRAPH}/{PAGE_ID}/conversations",
+        json={
+            "data": [
+                {
+                    "messages": {
+                        "data": [
+                            {
+                                "id": "m_FOUND",
+                                "message": "We are on it",
+                                "from": {"id": PAGE_ID},
+                                "created_time": "2025-03-22T20:01:00+0000",
+                            },
+                            {"id": "m_THEIRS", "message": "Hi", "from": {"id": PSID}, "created_time": "2025-03-22T19:01:00+0000"},
+                        ]
+                    }
+                }
+            ]
+        },
+    )
+    agent = make_user(teams=[reply.conversation.team])
+    # when
+    with time_machine.travel(at + timedelta(minutes=5), tick=False):
+        from inbox.actions import retry_delivery
+
+        retry_delivery(message=Message.objects.get(pk=reply.pk), actor=agent)
+        outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert outcome.state == "found"
+    message = Message.objects.get(pk=reply.pk)
+    assert (message.delivery_state, message.external_id) == (DeliveryState.SENT, "m_FOUND")
+    assert send.call_count == 1  # posted once, by the first attempt
+
+
+def test_an_agents_retry_posts_when_the_reply_is_not_on_messenger(post, graph):
+    # given
+    post(load("messenger_text"))
+    at = MESSENGER_TEXT_AT + timedelta(hours=1)
+    reply = reply_in(Conversation.objects.get(), "Second try", at=at, visibility="private", run=False)
+    graph.post(f"{GRAPH}/{PAGE_ID}/messages", body=requests.ConnectionError("Connection aborted: RemoteDisconnected"))
+    with time_machine.travel(at, tick=False):
+        assert delivery.deliver_message(message_id=reply.pk).state == "unknown"
+    graph.get(f"{GRAPH}/{PAGE_ID}/conversations", json={"data": [{"messages": {"data": []}}]})
+    graph.post(f"{GRAPH}/{PAGE_ID}/messages", json={"recipient_id": PSID, "message_id": "m_SECOND"})
+    # when
+    with time_machine.travel(at + timedelta(minutes=5), tick=False):
+        from inbox.actions import retry_delivery
+
+        retry_delivery(message=Message.objects.get(pk=reply.pk), actor=make_user(teams=[reply.conversation.team]))
+        outcome = delivery.deliver_message(message_id=reply.pk)
+    # then
+    assert outcome.state == "sent"
+    assert Message.objects.get(pk=reply.pk).external_id == "m_SECOND"
 
 
 def test_a_reply_is_posted_once_even_when_its_delivery_runs_twice(post, graph):

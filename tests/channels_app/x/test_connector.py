@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from channels_app import delivery
 from channels_app.tasks import poll_channel
@@ -347,10 +348,23 @@ def test_a_private_reply_with_a_public_note_sends_a_dm_and_a_public_reply(x_api,
     assert set(conversation.messages.filter(direction="out").values_list("delivery_state", flat=True)) == {DeliveryState.SENT}
 
 
+REFUSED = requests.ConnectionError(
+    MaxRetryError(
+        None, "/2/tweets", NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    )
+)
+DROPPED = requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer")))
+
+
 @pytest.mark.parametrize(
     ("failure", "state"),
-    [(requests.ConnectionError("connection refused"), "retry"), (requests.ReadTimeout("no answer"), "failed")],
-    ids=["not-sent-so-retried", "maybe-sent-so-never-reposted"],
+    [
+        (REFUSED, "retry"),
+        (requests.ConnectTimeout("connect timed out"), "retry"),
+        (requests.ReadTimeout("no answer"), "unknown"),
+        (DROPPED, "unknown"),
+    ],
+    ids=["refused-so-retried", "connect-timeout-so-retried", "read-timeout-maybe-sent", "dropped-after-sending-maybe-sent"],
 )
 def test_network_errors_retry_only_when_the_post_cannot_have_gone_out(x_api, frozen, failure, state):
     # given
