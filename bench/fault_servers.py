@@ -4,17 +4,31 @@ ClosingHttpServer reads each whole request (headers and body) and closes the con
 answering, as a proxy or platform does when it drops a connection after taking the request.
 LateSmtpServer (aiosmtpd) takes the DATA and answers 250 only after `delay` seconds, longer than
 the client waits. Both count what they received, so a test counts posts per reply.
+PrivateCluster is a PostgreSQL cluster of its own (initdb in a temp dir, another port) that a
+bench may stop and start; Stack runs daphne, Celery workers and beat against it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import glob
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import requests
 from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv" / "bin"
 
 
 def free_port() -> int:
@@ -118,3 +132,88 @@ class LateSmtpServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.controller.stop()
+
+
+class PrivateCluster:
+    """initdb in a temp dir on its own port, run as the postgres user (initdb refuses root)."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql/*/bin")
+        self.bin = Path(found[-1]).parent
+        self.dir = Path(tempfile.mkdtemp(prefix="parley-faults-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        shutil.chown(self.dir, "postgres", "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}"
+
+    def _as_postgres(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir} -c fsync=off"
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Stack:
+    """daphne, a Celery worker and beat on the private cluster, each in its own process group."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.web_port = free_port()
+        self.tmp = Path(tempfile.mkdtemp(prefix="parley-faults-"))
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.procs[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+
+    def start_web(self) -> None:
+        self._spawn("web", [str(VENV / "daphne"), "-b", "127.0.0.1", "-p", str(self.web_port), "config.asgi:application"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{self.web_port}/healthz", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise SystemExit("web did not start")
+
+    def start_worker(self, name: str = "worker") -> None:
+        command = [str(VENV / "celery"), "-A", "config", "worker", "-l", "warning", "--concurrency", "2"]
+        self._spawn(name, [*command, "-n", f"{name}-{os.getpid()}@%h"])
+
+    def start_beat(self) -> None:
+        self._spawn("beat", [str(VENV / "celery"), "-A", "config", "beat", "-l", "warning", "-s", str(self.tmp / "beat")])
+
+    def kill(self, name: str) -> None:
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)

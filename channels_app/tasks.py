@@ -22,7 +22,12 @@ POLLABLE = Q(enabled=True) & (Q(status=ChannelStatus.ACTIVE) | Q(status=ChannelS
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 
 
-@shared_task(bind=True, max_retries=MAX_SEND_RETRIES, autoretry_for=(OperationalError,), retry_backoff=True)
+# The tasks whose loss loses data say so themselves (the settings default is the same): acknowledged
+# when done, given back when their worker dies. Each is safe to run twice.
+DURABLE = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(bind=True, max_retries=MAX_SEND_RETRIES, autoretry_for=(OperationalError,), retry_backoff=True, **DURABLE)
 def deliver_message(self, message_id: int) -> str:
     outcome = delivery.deliver_message(message_id=message_id)
     if outcome.state != "retry":
@@ -34,7 +39,7 @@ def deliver_message(self, message_id: int) -> str:
     raise self.retry(countdown=countdown)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, **DURABLE)
 def poll_channel(channel_id: int) -> int:
     """Poll one channel; the connector reports how it went (actions.record_poll_ok / record_poll_failed)."""
     channel = Channel.objects.filter(POLLABLE, pk=channel_id).first()
@@ -67,7 +72,7 @@ def sweep_stuck_sends() -> int:
     return actions.fail_stuck_replies()
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, **DURABLE)
 def process_webhook_event(event_id: int) -> int:
     # Retries exhausted still lose nothing: the row stays open and the sweep enqueues it again.
     return inbound_events.process_event(event_id=event_id)

@@ -138,10 +138,18 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Workers that die lose nothing (README, Reliability): a task is acknowledged only when it is done,
+# a worker killed mid-task gives it back, each worker holds one task at a time, and Redis hands an
+# unacknowledged task to another worker after PARLEY_BROKER_VISIBILITY_TIMEOUT_MINUTES.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 4
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * env.int("PARLEY_BROKER_VISIBILITY_TIMEOUT_MINUTES", default=10),
+    "global_keyprefix": f"{_prefix}:",
+}
+# The worker logs through LOGGING below, with its fields, rather than Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sla-detect-due": {"task": "sla.tasks.detect_due_flags", "schedule": 1.0},
@@ -250,8 +258,17 @@ PARLEY_WEBHOOK_RETENTION_DAYS = env.int("PARLEY_WEBHOOK_RETENTION_DAYS", default
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # JSON lines in production, key=value in the demo and development (PARLEY_LOG_FORMAT=json|keyvalue).
+    "formatters": {
+        "json": {"()": "config.log_format.JsonFormatter"},
+        "keyvalue": {"()": "config.log_format.KeyValueFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("PARLEY_LOG_FORMAT", default="keyvalue" if PARLEY_DEV else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
