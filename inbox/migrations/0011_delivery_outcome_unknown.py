@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0009_sla_paused"),
+        ("inbox", "0010_channel_health"),
     ]
 
     operations = [
