@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inbox", "0010_channel_health"),
+        ("inbox", "0011_tags_notifications"),
     ]
 
     operations = [
