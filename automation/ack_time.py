@@ -62,5 +62,6 @@ def answer_text(times: AnswerTimes, *, received_at: datetime, timezone: str) -> 
     back = times.back_at.astimezone(zone)
     by = times.answer_by.astimezone(zone)
     back_words = _when(back, today, on=True)
-    by_words = _when(by, back, on=False)  # relative to the opening: "by 08:30" the same morning
+    # The same day as the opening needs no day: "back tomorrow at 08:00; ... by 08:30".
+    by_words = by.strftime("%H:%M") if by.date() == back.date() else _when(by, today, on=False)
     return f"We're back {back_words}; you'll hear from us by {by_words}."

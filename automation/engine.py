@@ -51,8 +51,8 @@ def message_arrived(*, conversation_id: int, now: datetime | None = None) -> int
 def sla_flagged(*, conversation_id: int, flag: str, key: str, now: datetime | None = None) -> int:
     trigger = FLAG_TRIGGERS.get(flag)
     conversation = _conversation(conversation_id)
-    if trigger is None or conversation is None:
-        return 0
+    if trigger is None or conversation is None or conversation.status == ConversationStatus.RESOLVED:
+        return 0  # a rescore finding an old breach of a finished conversation sets nothing off
     rule_actions.tell_assignee(conversation=conversation, flag=flag, key=key)
     now = now or timezone.now()
     return run(conversation, trigger, key=f"{flag}:{key}", found=facts.gather(conversation, at=now), now=now)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from channels_app.simulated.payloads import make_inbound, persona_identity
+from demo.automation_seed import seed_automation
 from demo.sla_settings import seed_sla
 from inbox.actions import ingest_message, preview_of
 from inbox.inbound import InboundMessage
@@ -94,6 +95,8 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
         Conversation.objects.filter(pk__in=seeded).update(sla_state="none", sla_rank=1)
         rescore(include_resolved=True)
         _seed_deadlines_due_soon(channel=channels[0])
+    # After the history: its old breaches, found by the rescore above, are no live escalations.
+    seed_automation(channels=channels)
     return logins
 
 
@@ -150,7 +153,8 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
 
 @transaction.atomic
 def _backdate(conversation_id: int, *, at, priority: str) -> None:
-    Conversation.objects.filter(pk=conversation_id).update(created_at=at, priority=priority)
+    # The history's priorities are drawn, not a rule's: no reason shows for them.
+    Conversation.objects.filter(pk=conversation_id).update(created_at=at, priority=priority, priority_reason="")
     ConversationEvent.objects.filter(conversation_id=conversation_id).update(created_at=at)
     Message.objects.filter(conversation_id=conversation_id).update(received_time=at)
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from channels_app.base import SendResult
-from channels_app.simulated.payloads import make_inbound
+from channels_app.simulated.payloads import make_inbound, scripted_inbound
 from inbox import actions
 from inbox.models import Channel
 from inbox.ports import ReplyRefused
@@ -43,10 +43,29 @@ class SimulatedConnector:
             seq += 1
             inbound = make_inbound(channel=self.channel, rng=rng, external_id=f"sim-{self.channel.pk}-{seq}", at=now)
             created += int(actions.ingest_message(inbound=inbound).created)
+        created += self._play_script(now=now, cursor=cursor)
         cursor.update(seq=seq, last_tick=now.isoformat())
         # Each ingest has committed; only now does the cursor move.
         actions.save_channel_cursor(channel=self.channel, cursor=cursor)
         actions.record_poll_ok(channel=self.channel)
+        return created
+
+    def _play_script(self, *, now: datetime, cursor: dict[str, Any]) -> int:
+        """Scripted messages (config "script"), each once, a set time after the channel first polled:
+        the demo's loud first complaint and its out-of-hours email arrive live, not at seed time."""
+        script = self.channel.config.get("script") or []
+        if not script:
+            return 0
+        started = datetime.fromisoformat(cursor.setdefault("script_started", now.isoformat()))
+        done = set(cursor.get("script_done", []))
+        created = 0
+        for index, item in enumerate(script):
+            if index in done or now < started + timedelta(seconds=float(item.get("after_seconds", 0))):
+                continue
+            inbound = scripted_inbound(channel=self.channel, item=item, index=index, at=now)
+            created += int(actions.ingest_message(inbound=inbound).created)
+            done.add(index)
+        cursor["script_done"] = sorted(done)
         return created
 
     def send(self, message: Any) -> SendResult:

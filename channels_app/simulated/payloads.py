@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Any
 
 from inbox.inbound import AuthorIdentity, InboundMessage
 from inbox.models import Channel
@@ -117,4 +118,27 @@ def make_inbound(*, channel: Channel, rng: random.Random, external_id: str, at: 
         visibility="private" if private else "public",
         subject=subject,
         raw={"simulated": True, "persona": persona, "flavor": flavor},
+    )
+
+
+def scripted_inbound(*, channel: Channel, item: dict[str, Any], index: int, at: datetime) -> InboundMessage:
+    """One message of a channel's script (config "script"), from its own author, as written there."""
+    flavor = channel.flavor
+    author = AuthorIdentity(
+        kind=f"sim-{flavor}",
+        external_id=str(item.get("author_id", f"script-{index}")),
+        handle=str(item.get("handle", "")),
+        display_name=str(item.get("name", "")),
+        follower_count=int(item["followers"]) if item.get("followers") is not None else None,
+    )
+    return InboundMessage(
+        channel_id=channel.pk,
+        external_id=f"script-{channel.pk}-{index}",
+        thread_key=f"script-{index}",
+        author=author,
+        text=str(item.get("text", "")),
+        platform_time=at,
+        visibility=str(item.get("visibility", "public")),
+        subject=str(item.get("subject", "")),
+        raw={"simulated": True, "script": index, "flavor": flavor},
     )

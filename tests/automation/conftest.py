@@ -43,7 +43,9 @@ def committed(django_capture_on_commit_callbacks):
 def write(channel, committed):
     """A customer writes on the channel; returns the conversation as stored after the change path."""
 
-    def _write(text, *, followers=None, external_id="cust-1", thread_key="thread-1", visibility="public", **extra):
+    def _write(
+        text, *, followers=None, external_id="cust-1", thread_key="thread-1", visibility="public", channel=channel, **extra
+    ):
         author = make_author(external_id=external_id, follower_count=followers, handle="@loud")
         inbound = make_inbound(channel=channel, text=text, author=author, thread_key=thread_key, visibility=visibility, **extra)
         with committed():

@@ -62,6 +62,12 @@ PAGES = [
     Page("audit log", "/settings/audit/", roles=ADMINS),
     Page("canned response, edit", "/canned/{canned}/", roles=ADMINS),
     Page("SLA settings with a rescoring running", "/settings/sla/?rescore={rescore_run}", roles=ADMINS),
+    Page("notifications", "/notifications/"),
+    Page("queue filtered by tag", "/?tag={tag}"),
+    Page("rules", "/settings/rules/", roles=ADMINS),
+    Page("rule, new", "/settings/rules/new/", roles=ADMINS),
+    Page("rule, edit", "/settings/rules/{rule}/", roles=ADMINS),
+    Page("acknowledgement, edit", "/settings/rules/acknowledgements/{email_channel}/", roles=ADMINS),
 ]
 
 
@@ -78,9 +84,10 @@ def build_workspace() -> Workspace:
     """The demo workspace (small history) and one real channel of each kind with a conversation."""
     from accounts import audit
     from accounts.models import Team, User
+    from automation.models import Rule
     from channels_app.models import QuarantinedMail, WebhookEvent
     from demo.workspace import seed_demo
-    from inbox.actions import ingest_message
+    from inbox.actions import add_tag, ingest_message, notify
     from inbox.inbound import AuthorIdentity, InboundMessage
     from inbox.models import CannedResponse, Channel, ChannelKind, Conversation, Message
     from sla.models import BusinessCalendar, RescoreRun, SlaPolicy
@@ -127,6 +134,7 @@ def build_workspace() -> Workspace:
     canned = CannedResponse.objects.create(team=social, title="Thanks", body="Thanks {{customer.name}}!")
     audit.record("team.updated", actor=users["admin"], target=social, before={"auto_assign": False}, after={"auto_assign": True})
     rescore_run = RescoreRun.objects.create(label="Calendar Office saved", total=1200, done=300, started_at=timezone.now())
+    notify(users=users.values(), kind="rule", text="Loud first complaint: first complaint, 48,200 followers")
     sim_x = Channel.objects.get(name="Simulated X")
     conversation = (
         Conversation.objects.filter(channel=sim_x, visibility="public").order_by("-pk").first()
@@ -149,5 +157,7 @@ def build_workspace() -> Workspace:
             "team": social.pk,
             "canned": canned.pk,
             "rescore_run": rescore_run.pk,
+            "rule": Rule.objects.first().pk,
+            "tag": add_tag(conversation=conversation, name="refund", actor=None)[0].pk,
         },
     )
