@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from inbox.models import Conversation, ConversationStatus
+from inbox.models import Channel, Conversation, ConversationStatus
 from sla.models import Metric, SlaEvent
 
 
@@ -57,3 +57,29 @@ def live_counts(*, team_ids: list[int]) -> dict[str, int]:
         "at_risk": open_.filter(sla_state="at_risk").count(),
         "breached": open_.filter(sla_state="breached").count(),
     }
+
+
+@dataclass(frozen=True)
+class TagRow:
+    tag: str
+    channel_kind: str
+    conversations: int
+    open: int
+    breached: int
+
+
+def tag_summary(*, team_ids: list[int], since: datetime) -> list[TagRow]:
+    """What customers ask about on which channel: conversations started in the period, per tag and
+    channel kind (a simulated X channel counts as x), with how many are open and breached now."""
+    flavors = {c.pk: c.flavor for c in Channel.objects.filter(team_id__in=team_ids).only("pk", "kind", "config")}
+    counts: dict[tuple[str, str], list[int]] = {}
+    tagged = Conversation.objects.filter(team_id__in=team_ids, created_at__gte=since, tags__isnull=False).values_list(
+        "tags__name", "channel_id", "status", "sla_state"
+    )
+    for tag, channel_id, status, sla_state in tagged:
+        row = counts.setdefault((tag, flavors.get(channel_id, "")), [0, 0, 0])
+        row[0] += 1
+        row[1] += status != ConversationStatus.RESOLVED
+        row[2] += sla_state == "breached"
+    ordered = sorted(counts.items(), key=lambda item: (item[0][0].lower(), item[0][1]))
+    return [TagRow(tag, kind, *numbers) for (tag, kind), numbers in ordered]

@@ -114,5 +114,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "days": days,
             "rows": selectors.outcome_summary(team_ids=team_ids, since=since),
             "live": selectors.live_counts(team_ids=team_ids),
+            "tags": selectors.tag_summary(team_ids=team_ids, since=since),
         },
     )
