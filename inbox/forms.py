@@ -25,14 +25,17 @@ class PriorityForm(forms.Form):
     priority = forms.ChoiceField(choices=Priority.choices)
 
 
-class CustomerNotesForm(forms.Form):
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20000, required=False)
+class CustomerNoteForm(forms.Form):
+    # The team the note is for; the view accepts only one the user writes for.
+    team = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20000, required=False)
+    shared = forms.BooleanField(required=False)
 
 
 class MergeForm(forms.Form):
-    # The other customer; "into" says which survives.
+    # The other customer, and which of the two is kept (this one or the other).
     other = forms.IntegerField(min_value=1)
-    direction = forms.ChoiceField(choices=[("into_this", "into this customer"), ("into_other", "into the other")])
+    keep = forms.ChoiceField(choices=[("this", "this customer"), ("other", "the other customer")], initial="this")
 
 
 class CannedResponseForm(forms.ModelForm):

@@ -70,13 +70,31 @@ class Visibility(models.TextChoices):
 
 
 class Customer(models.Model):
+    # One record per person across every team that hears from them; what a team knows about them
+    # lives in CustomerNote, seen by that team only.
     name = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name or f"Customer {self.pk}"
+
+
+class CustomerNote(models.Model):
+    """What one team knows about a customer: seen by that team only, unless it shares the note."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="team_notes")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True)
+    shared = models.BooleanField(default=False, help_text="Shown to every team that serves this customer.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "team"], name="customer_note_per_team")]
+
+    def __str__(self) -> str:
+        return f"Note on customer {self.customer_id} by team {self.team_id}"
 
 
 class Identity(models.Model):

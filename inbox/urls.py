@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inbox import canned_views, notification_views, tag_views, views
+from inbox import canned_views, customer_views, notification_views, tag_views, views
 
 app_name = "inbox"
 
@@ -22,10 +22,10 @@ urlpatterns = [
     path("notifications/bell/", notification_views.notification_bell, name="notifications_bell"),
     path("notifications/settings/", notification_views.notification_settings, name="notifications_settings"),
     path("messages/<int:message_id>/retry/", views.retry_message, name="retry"),
-    path("customers/<int:customer_id>/", views.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/", customer_views.customer_detail, name="customer"),
     path("canned/", canned_views.canned_list, name="canned_list"),
     path("canned/<int:canned_id>/", canned_views.canned_edit, name="canned_edit"),
     path("canned/<int:canned_id>/delete/", canned_views.canned_delete, name="canned_delete"),
-    path("customers/<int:customer_id>/notes/", views.customer_notes, name="customer_notes"),
-    path("customers/<int:customer_id>/merge/", views.customer_merge, name="customer_merge"),
+    path("customers/<int:customer_id>/notes/", customer_views.customer_notes, name="customer_notes"),
+    path("customers/<int:customer_id>/merge/", customer_views.customer_merge, name="customer_merge"),
 ]

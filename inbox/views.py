@@ -11,14 +11,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import agent_required
 from inbox import actions, ports, selectors
-from inbox.forms import CustomerNotesForm, MergeForm, NoteForm, ReplyForm
+from inbox.forms import NoteForm, ReplyForm
 from inbox.models import Conversation, Message, Priority, Visibility
 from inbox.queue_rendering import filter_links, filter_params, filters_from, queue_row_html, ws_query
 
@@ -307,57 +307,6 @@ def retry_message(request: HttpRequest, message_id: int) -> HttpResponse:
     except actions.ActionError as error:
         return _after_action(request, conversation, error=str(error))
     return _after_action(request, conversation)
-
-
-# --- customer --------------------------------------------------------------------------------------
-
-
-def _customer_context(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    customer = selectors.customer_for_user(user=request.user, customer_id=customer_id)
-    return {
-        "customer": customer,
-        "identities": selectors.customer_identities(customer=customer),
-        "conversations": selectors.customer_conversations(user=request.user, customer=customer),
-        "duplicates": selectors.suggested_duplicates(user=request.user, customer=customer),
-        "notes_form": CustomerNotesForm(initial={"notes": customer.notes}),
-    }
-
-
-@agent_required
-def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    context = _customer_context(request, customer_id)
-    if context["customer"].merged_into_id:
-        return redirect("inbox:customer", customer_id=context["customer"].merged_into_id)
-    return render(request, "inbox/customer.html", context)
-
-
-@agent_required
-@require_POST
-def customer_notes(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_for_user(user=request.user, customer_id=customer_id)
-    form = CustomerNotesForm(request.POST)
-    if form.is_valid():
-        actions.update_customer_notes(customer=customer, notes=form.cleaned_data["notes"], actor=request.user)
-        flash.success(request, "Notes saved.")
-    return redirect("inbox:customer", customer_id=customer.pk)
-
-
-@agent_required
-@require_POST
-def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_for_user(user=request.user, customer_id=customer_id)
-    form = MergeForm(request.POST)
-    if not form.is_valid():
-        raise Http404("No such customer")
-    other = selectors.customer_for_user(user=request.user, customer_id=form.cleaned_data["other"])
-    source, target = (other, customer) if form.cleaned_data["direction"] == "into_this" else (customer, other)
-    try:
-        actions.merge_customers(source=source, target=target, actor=request.user)
-    except actions.ActionError as error:
-        flash.error(request, str(error))
-        return redirect("inbox:customer", customer_id=customer.pk)
-    flash.success(request, f"Merged {source} into {target}.")
-    return redirect("inbox:customer", customer_id=target.pk)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -35,7 +35,7 @@ from inbox.actions.conversations import (
     set_conversation_priority,
     set_conversation_status,
 )
-from inbox.actions.customers import link_identities, merge_customers, resolve_identity, update_customer_notes
+from inbox.actions.customers import link_identities, merge_customers, resolve_identity, update_customer_note
 from inbox.actions.ingest import IngestResult, ingest_message
 from inbox.actions.messages import attach_files, record_message_edited, record_message_visibility, store_attachment
 from inbox.actions.notifications import mark_read as mark_notifications_read
@@ -109,5 +109,5 @@ __all__ = [
     "store_attachment",
     "update_canned_response",
     "update_channel_cursor",
-    "update_customer_notes",
+    "update_customer_note",
 ]

@@ -7,12 +7,12 @@ import logging
 from django.db import IntegrityError, transaction
 
 from accounts import audit
-from accounts.models import User
+from accounts.models import Team, User
 from inbox import changes
 from inbox.actions.common import ActionError, record_event
 from inbox.columns import fit
 from inbox.inbound import AuthorIdentity
-from inbox.models import Conversation, Customer, Identity
+from inbox.models import Conversation, Customer, CustomerNote, Identity
 
 logger = logging.getLogger(__name__)
 
@@ -69,19 +69,22 @@ def link_identities(*, identity: Identity, same_as: Identity, actor: User | None
 
 
 def merge_customers(*, source: Customer, target: Customer, actor: User | None) -> Customer:
-    """Move source's identities and conversations to target; source stays as a pointer."""
+    """Move source's identities, conversations and team notes to target; source stays as a pointer
+    (its page redirects to target). Callers check selectors may_change_customer for both first."""
     if source.pk == target.pk:
         raise ActionError("A customer cannot be merged into itself.")
+    if source.merged_into_id is not None:
+        raise ActionError(f"{source} was already merged into another customer.")
     with transaction.atomic():
         identities = list(source.identities.values_list("handle", flat=True))
         source.identities.update(customer=target)
         moved = list(Conversation.objects.filter(customer=source))
         Conversation.objects.filter(customer=source).update(customer=target)
+        notes = _merge_notes(source=source, target=target)
         source.merged_into = target
         source.save(update_fields=["merged_into"])
-        if source.notes:
-            target.notes = "\n\n".join(filter(None, [target.notes, source.notes]))
-            target.save(update_fields=["notes"])
+        # Earlier merges into source now lead straight to the survivor.
+        Customer.objects.filter(merged_into=source).update(merged_into=target)
         for conversation in moved:
             record_event(
                 conversation=conversation,
@@ -94,19 +97,40 @@ def merge_customers(*, source: Customer, target: Customer, actor: User | None) -
             "customer.merged",
             actor=actor,
             target=target,
-            before={"customer": str(source), "identities": identities},
-            after={"merged_into": str(target), "conversations_moved": len(moved)},
+            before={"customer": f"{source} (#{source.pk})", "identities": identities},
+            after={"merged_into": f"{target} (#{target.pk})", "conversations_moved": len(moved), "notes_moved": notes},
             changes_only=False,
         )
     return target
 
 
-def update_customer_notes(*, customer: Customer, notes: str, actor: User | None) -> Customer:
-    """Agents keep free-text notes on a customer (shown on every channel's conversation)."""
-    notes = notes.strip()
-    if customer.notes == notes:
-        return customer
-    customer.notes = notes
-    customer.save(update_fields=["notes"])
-    logger.info("customer notes updated", extra={"customer_id": customer.pk, "actor_id": actor.pk if actor else None})
-    return customer
+def _merge_notes(*, source: Customer, target: Customer) -> int:
+    """Each team keeps one note per customer: source's note joins target's note of the same team."""
+    kept = {n.team_id: n for n in CustomerNote.objects.filter(customer=target)}
+    count = 0
+    for note in CustomerNote.objects.filter(customer=source):
+        count += 1
+        existing = kept.get(note.team_id)
+        if existing is None:
+            CustomerNote.objects.filter(pk=note.pk).update(customer=target)
+            continue
+        existing.text = "\n\n".join(filter(None, [existing.text, note.text]))
+        existing.shared = existing.shared and note.shared  # shared only if both teams meant it
+        existing.save(update_fields=["text", "shared", "updated_at"])
+        note.delete()
+    return count
+
+
+def update_customer_note(*, customer: Customer, team: Team, text: str, shared: bool, actor: User | None) -> CustomerNote:
+    """A team's note on a customer: seen by that team, and by every team serving them when shared.
+    Callers pass only a team the user writes for (customer_selectors.note_teams)."""
+    text = text.strip()
+    note, _ = CustomerNote.objects.get_or_create(customer=customer, team=team)
+    if (note.text, note.shared) != (text, shared):
+        note.text, note.shared, note.updated_by = text, shared, actor
+        note.save(update_fields=["text", "shared", "updated_by", "updated_at"])
+        logger.info(
+            "customer note updated",
+            extra={"customer_id": customer.pk, "team_id": team.pk, "actor_id": actor.pk if actor else None},
+        )
+    return note

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from inbox.actions import add_note, assign_conversation, ingest_message, send_reply, set_conversation_status
 from inbox.inbound import Attachment
-from inbox.models import Conversation, ConversationEvent, Customer, Message
+from inbox.models import Conversation, ConversationEvent, CustomerNote, Message
 from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 
 pytestmark = pytest.mark.django_db
@@ -190,13 +190,14 @@ def test_the_customer_page_lists_identities_and_conversations_newest_first(clien
     assert html.index("Mail later") < html.index("My parcel is lost")
 
 
-def test_customer_notes_are_editable(client, agent, conversation):
+def test_a_teams_customer_note_is_editable(client, agent, conversation, team):
     # given
     client.force_login(agent)
     # when
-    client.post(reverse("inbox:customer_notes", args=[conversation.customer_id]), {"notes": "Prefers email"})
+    client.post(reverse("inbox:customer_notes", args=[conversation.customer_id]), {"team": team.pk, "text": "Prefers email"})
     # then
-    assert Customer.objects.get(pk=conversation.customer_id).notes == "Prefers email"
+    assert CustomerNote.objects.get(customer_id=conversation.customer_id, team=team).text == "Prefers email"
+    assert "Prefers email" in client.get(reverse("inbox:customer", args=[conversation.customer_id])).content.decode()
 
 
 def test_the_same_name_on_another_channel_is_suggested_and_can_be_merged(client, agent, conversation, team):
@@ -214,9 +215,7 @@ def test_the_same_name_on_another_channel_is_suggested_and_can_be_merged(client,
     client.force_login(agent)
     page = client.get(reverse("inbox:customer", args=[conversation.customer_id])).content.decode()
     # when
-    client.post(
-        reverse("inbox:customer_merge", args=[conversation.customer_id]), {"other": other.customer_id, "direction": "into_this"}
-    )
+    client.post(reverse("inbox:customer_merge", args=[conversation.customer_id]), {"other": other.customer_id, "keep": "this"})
     # then
     assert "same name on sim-email" in page
     assert Conversation.objects.get(pk=other.pk).customer_id == conversation.customer_id
