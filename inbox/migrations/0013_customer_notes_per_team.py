@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_admin_settings_and_audit'),
-        ('inbox', '0011_tags_notifications'),
+        ('inbox', '0012_delivery_outcome_unknown'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
