@@ -247,7 +247,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost
 PARLEY_REOPEN_WINDOW_DAYS = env.int("PARLEY_REOPEN_WINDOW_DAYS", default=7)
 PARLEY_PUBLIC_URL = env("PARLEY_PUBLIC_URL", default="http://127.0.0.1:8000")
 PARLEY_INPROCESS_WORKERS = env.bool("PARLEY_INPROCESS_WORKERS", default=False)
-PARLEY_SIMULATED_RATE_PER_MINUTE = env.float("PARLEY_SIMULATED_RATE_PER_MINUTE", default=6.0)
+# Unset: each simulated channel's own peak rate (config "rate_per_minute"); set: every channel's peak.
+PARLEY_SIMULATED_RATE_PER_MINUTE = env.float("PARLEY_SIMULATED_RATE_PER_MINUTE", default=None)
 FACEBOOK_GRAPH_VERSION = env("FACEBOOK_GRAPH_VERSION", default="v25.0")
 # Stored webhook deliveries (README, Reliability): a pending one this old with no attempt booked is
 # swept up, a failing one is given up this long after it arrived, a processed one is pruned after.

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Team, User
-from channels_app.simulated.payloads import make_inbound, persona_identity
+from channels_app.simulated import traffic
+from channels_app.simulated.payloads import PERSONAS, make_inbound, persona_identity
 from demo.automation_seed import seed_automation
 from demo.sla_settings import seed_sla
 from inbox.actions import ingest_message, preview_of
@@ -40,10 +41,12 @@ DEMO_USERS = [
     ("agent", Role.AGENT, "parley-agent", ["Social", "Email"], []),
 ]
 DEMO_CHANNELS = [
-    # name, flavour, team, messages per minute
-    ("Simulated X", "x", "Social", 6.0),
-    ("Simulated Facebook", "facebook", "Social", 4.0),
-    ("Simulated Email", "email", "Email", 2.0),
+    # name, flavour, team, messages per minute at the daily peak (channels_app/simulated/traffic.py
+    # shapes the day): together about 30 an hour at the busiest, many of them follow-ups in open
+    # threads, which one agent can keep up with. PARLEY_SIMULATED_RATE_PER_MINUTE raises it.
+    ("Simulated X", "x", "Social", 0.25),
+    ("Simulated Facebook", "facebook", "Social", 0.15),
+    ("Simulated Email", "email", "Email", 0.1),
 ]
 HISTORY_CONVERSATIONS = 300
 HISTORY_DAYS = 30
@@ -94,6 +97,7 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
         ConversationEvent.objects.filter(conversation_id__in=seeded, kind__startswith="sla_").delete()
         Conversation.objects.filter(pk__in=seeded).update(sla_state="none", sla_rank=1)
         rescore(include_resolved=True)
+        _seed_rule_examples(channel=channels[1])
         _seed_deadlines_due_soon(channel=channels[0])
     # After the history: its old breaches, found by the rescore above, are no live escalations.
     seed_automation(channels=channels)
@@ -101,9 +105,10 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
 
 
 # Minutes ago that four public X mentions arrived, against the demo's 30-minute first-response target
-# (warning at 75%): the first is already at risk, and all four turn at risk or breach live within
-# minutes of starting the demo.
-DUE_SOON_MINUTES = (24.0, 21.0, 27.5, 29.0)
+# (warning at 75%, 22.5 minutes): they turn at risk 3, 6, 10 and 15 minutes after the demo starts,
+# each breaching 7.5 minutes later, so a newcomer who logs in at once sees every flip happen live.
+DUE_SOON_MINUTES = (19.5, 16.5, 12.5, 7.5)
+FLIP_MINUTES = (3, 6, 10, 15)
 
 
 def _seed_deadlines_due_soon(*, channel: Channel) -> None:
@@ -115,12 +120,48 @@ def _seed_deadlines_due_soon(*, channel: Channel) -> None:
                 external_id=f"seed-soon-{channel.pk}-{index}",
                 thread_key=f"public-soon-{index}",
                 author=persona_identity(index, channel.flavor),
-                text="@parley_demo Is anyone there? I've been waiting for an answer about my refund.",
+                text=f"@parley_demo Is anyone there? I've been waiting for my refund for order #{ORDER_SOON + index}.",
                 platform_time=now - timedelta(minutes=minutes),
                 visibility="public",
                 raw={"simulated": True},
             )
         )
+
+
+ORDER_SOON = 40710
+
+
+def _seed_rule_examples(*, channel: Channel) -> None:
+    """Two open Facebook conversations where the platform's windows have closed, so the composer's
+    refusals (the same rule code as the real connector's) show in the demo."""
+    now = timezone.now()
+    examples = [
+        # thread key, visibility, age, text
+        ("messenger:facebook-48", "private", timedelta(days=3), "Hi, I never got the replacement for order #51234."),
+        ("public-rules-49", "public", timedelta(days=8), "Still waiting on order #51235, over a week now."),
+    ]
+    for index, (thread_key, visibility, age, text) in enumerate(examples):
+        ingest_message(
+            inbound=InboundMessage(
+                channel_id=channel.pk,
+                external_id=f"seed-rules-{channel.pk}-{index}",
+                thread_key=thread_key,
+                author=persona_identity(PERSONAS + index, channel.flavor),  # never among the live traffic
+                text=text,
+                platform_time=now - age,
+                visibility=visibility,
+                raw={"simulated": True, "kind": "comment"},
+            )
+        )
+
+
+def _arrival(rng: random.Random, anchor: datetime) -> datetime:
+    """A moment in the last HISTORY_DAYS days, as often as the daily shape says (evenings and
+    weekends included, nights rare), drawn by rejection from uniform minutes."""
+    while True:
+        at = anchor - timedelta(minutes=rng.randrange(60, HISTORY_DAYS * 24 * 60))
+        if rng.random() < traffic.shape(at):
+            return at
 
 
 def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int]:
@@ -132,7 +173,7 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
     anchor = now.replace(minute=0, second=0, microsecond=0)
     for n in range(count):
         channel = channels[n % len(channels)]
-        at = anchor - timedelta(minutes=rng.randrange(60, HISTORY_DAYS * 24 * 60))
+        at = _arrival(rng, anchor)
         inbound = make_inbound(channel=channel, rng=rng, external_id=f"seed-{channel.pk}-{n}", at=at)
         reply_after = timedelta(minutes=rng.choice([4, 12, 25, 40, 75, 150, 400]))
         # Older history is all worked through; the last day leaves some open for the queue.

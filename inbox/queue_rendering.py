@@ -107,7 +107,7 @@ _BADGES = {
     "paused": '<span class="badge paused">Paused</span> ',
 }
 _ROW = (
-    '<tr id="conv-{pk}" class="row sla-{state}" data-href="{href}" data-sort="{sort}">'
+    '<tr id="conv-{pk}" class="row sla-{state}" data-href="{href}" data-sort="{sort}" data-announce="{customer}: {preview}">'
     '<td class="sla">{badge}{due}</td>'
     '<td><span class="chan chan-{flavor}">{channel}</span> <span class="vis vis-{vis}">{vis_label}</span></td>'
     '<td class="who-cell"><span class="cust-name">{customer}</span> <span class="muted handle">{handle}</span></td>'
@@ -138,9 +138,9 @@ def queue_row_html(c: Conversation, *, now: datetime | None = None) -> str:
     waiting_iso = c.waiting_since.isoformat() if c.waiting_since else ""
     if c.sla_due_at:
         due = format_html(
-            '<span class="countdown" data-due="{}" title="Due {}">{}</span>',
+            # The same row goes to every reader: parley.js titles it in each reader's own zone.
+            '<span class="countdown" data-due="{}">{}</span>',
             due_iso,
-            c.sla_due_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             _short((c.sla_due_at - now).total_seconds()),
         )
     elif c.sla_state == "paused" and c.sla_paused_left_seconds is not None:
@@ -150,9 +150,8 @@ def queue_row_html(c: Conversation, *, now: datetime | None = None) -> str:
         due = mark_safe('<span class="muted">no SLA</span>')  # noqa: S308 - a constant
     if c.waiting_since:
         waiting = format_html(
-            '<span class="waiting" data-since="{}" title="Waiting since {}">{}</span>',
+            '<span class="waiting" data-since="{}">{}</span>',
             waiting_iso,
-            c.waiting_since.strftime("%Y-%m-%d %H:%M:%S UTC"),
             _short((now - c.waiting_since).total_seconds()),
         )
     else:

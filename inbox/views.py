@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import agent_required
-from inbox import actions, ports, selectors
+from inbox import actions, display, ports, selectors
 from inbox.forms import NoteForm, ReplyForm
 from inbox.models import Conversation, Message, Priority, Visibility
 from inbox.queue_rendering import filter_links, filter_params, filters_from, queue_row_html, ws_query
@@ -89,10 +89,17 @@ def _composer_context(
     if seen_id is None:
         seen_id = selectors.last_outbound_id(conversation=conversation)
     limits = ports.channels().reply_limits(conversation)
+    offered = limits.get("visibilities") or list(Visibility.values)
+    reply_form = form or _new_reply_form(
+        conversation,
+        seen_id,
+        subject=limits.get("subject") or _reply_subject(conversation),
+        visibility=conversation.visibility if conversation.visibility in offered else offered[0],
+    )
     return {
         "conversation": conversation,
-        "reply_form": form
-        or _new_reply_form(conversation, seen_id, subject=limits.get("subject") or _reply_subject(conversation)),
+        "reply_form": reply_form,
+        "visibilities": [(v, display.reply_kind(v, conversation.channel.flavor)) for v in offered],
         "limits": limits,
         "limit_lines": _limit_lines(limits),
         "is_email": conversation.channel.flavor == "email",
@@ -116,37 +123,6 @@ def _limit_lines(limits: dict[str, Any]) -> list[str]:
     return lines
 
 
-EVENT_LABELS = {
-    "created": "Conversation started",
-    "message_in": "Customer wrote",
-    "reply": "Reply",
-    "note": "Internal note",
-    "assigned": "Assigned",
-    "status": "Status",
-    "priority": "Priority",
-    "reopened": "Reopened",
-    "merged": "Customers merged",
-    "retry": "Delivery retried",
-    "outbound_elsewhere": "Answered from another tool",
-    "bounced": "Email bounced",
-    "sla_at_risk": "SLA at risk",
-    "sla_breached": "SLA breached",
-    "sla_achieved": "SLA achieved",
-    "sla_revised": "SLA outcome revised",
-    "tag_added": "Tagged",
-    "tag_removed": "Tag removed",
-    "team": "Moved to another team",
-    "acknowledged": "Acknowledged automatically (out of hours)",
-    "sla_policy": "SLA policy chosen",
-}
-
-
-def _labelled(events: list[Any]) -> list[Any]:
-    for event in events:
-        event.label = EVENT_LABELS.get(event.kind) or event.kind.replace("_", " ").capitalize()
-    return events
-
-
 def _live_context(request: HttpRequest, conversation: Conversation, seen_id: int | None) -> dict[str, Any]:
     thread = selectors.thread(conversation=conversation)
     collision = (
@@ -155,7 +131,7 @@ def _live_context(request: HttpRequest, conversation: Conversation, seen_id: int
     return {
         "conversation": conversation,
         "thread": thread,
-        "timeline": _labelled(selectors.timeline(conversation=conversation)),
+        "timeline": display.timeline_entries(selectors.timeline(conversation=conversation)),
         "agents": selectors.team_agents(team_id=conversation.team_id),
         "priorities": Priority.choices,
         "collision": collision,
@@ -200,7 +176,7 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = selectors.conversation_for_user(user=request.user, conversation_id=conversation_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        error = "The reply was not sent: " + "; ".join(e for errs in form.errors.values() for e in errs)
+        error = "; ".join(e for errs in form.errors.values() for e in errs)
         return _composer_response(request, conversation, form=form, error=error)
     data = form.cleaned_data
     existing = selectors.reply_with_key(conversation=conversation, idempotency_key=data["idempotency_key"])

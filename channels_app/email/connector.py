@@ -183,8 +183,22 @@ class EmailConnector:
 
     def reply_limits(self, conversation: Conversation) -> dict[str, Any]:
         subject = subject_for(conversation)
-        return {"subject": subject, "note": f"Email to {conversation.identity.external_id} · Subject: {subject}"}
+        return {
+            "subject": subject,
+            "visibilities": list(EMAIL_VISIBILITIES),
+            "note": f"Email to {conversation.identity.external_id} · Subject: {subject}",
+        }
 
     def check_reply(self, conversation: Conversation, *, text: str, visibility: str, options: dict[str, Any]) -> None:
+        check_email_visibility(visibility)
         if conversation.identity.kind != "email" or "@" not in conversation.identity.external_id:
             raise ReplyRefused("This conversation has no email address to answer.")
+
+
+# An email goes to the customer's address only: there is no public reply.
+EMAIL_VISIBILITIES = ("private",)
+
+
+def check_email_visibility(visibility: str) -> None:
+    if visibility not in EMAIL_VISIBILITIES:
+        raise ReplyRefused("An email reply goes only to the customer: there is no public reply by email.")

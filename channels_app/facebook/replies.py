@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from inbox import display
 from inbox.models import Conversation, DeliveryState, Direction, Message, Visibility
 from inbox.ports import ReplyRefused
 
@@ -42,7 +43,8 @@ def _in_words(delta: timedelta) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # In the reading agent's zone (activated per request), zone named.
+    return display.when(moment, "full")
 
 
 def _latest_customer_item(conversation: Conversation) -> Message | None:
@@ -148,11 +150,17 @@ def reply_limits(conversation: Conversation, *, now: datetime) -> dict[str, Any]
     visibility = Visibility.PRIVATE if messenger else Visibility.PUBLIC
     plan = plan_reply(conversation, visibility=visibility, human=True, now=now)
     notes = [plan.refused or plan.note]
+    # Offered: what can go out now. A Messenger thread is private only; a comment takes a public
+    # reply, and a private one while its window is open and unused.
+    visibilities = [Visibility.PRIVATE.value] if messenger else [Visibility.PUBLIC.value]
     if not messenger:
         private = plan_reply(conversation, visibility=Visibility.PRIVATE, human=True, now=now)
         notes.append(private.refused or private.note)
+        if not private.refused:
+            visibilities.append(Visibility.PRIVATE.value)
     return {
         "max_chars": MESSENGER_MAX_CHARS if messenger else COMMENT_MAX_CHARS,
+        "visibilities": visibilities,
         "note": " ".join(n for n in notes if n),
     }
 

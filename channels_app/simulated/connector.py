@@ -1,7 +1,11 @@
 """The simulated connector: a poll brings what arrived since the last one, replies are "delivered" at once.
 
-Arrivals are a Poisson stream at the channel's rate (config "rate_per_minute", else
-PARLEY_SIMULATED_RATE_PER_MINUTE), so the inbox, the SLA clocks and the pushes see steady traffic.
+Arrivals are a Poisson stream at the channel's rate (see traffic.py: a daily shape times the
+channel's peak rate), so the inbox, the SLA clocks and the pushes see steady traffic.
+
+The reply rules are the real connectors' own code (X's weighted count, Facebook's Messenger and
+private-reply windows, email's private-only replies), called with the simulated conversation, so
+the demo refuses exactly what the platforms would.
 """
 
 from __future__ import annotations
@@ -11,14 +15,19 @@ import random
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.utils import timezone
 
-from channels_app.base import SendResult
+from channels_app.base import PermanentSendError, SendResult
+from channels_app.email.connector import EMAIL_VISIBILITIES, check_email_visibility
+from channels_app.email.threading import subject_for
+from channels_app.facebook import replies as facebook_rules
 from channels_app.simulated.payloads import make_inbound, scripted_inbound
+from channels_app.simulated.traffic import rate_now
+from channels_app.x.connector import XConnector
 from inbox import actions
 from inbox.models import Channel
-from inbox.ports import ReplyRefused
+
+NOTE = "A simulated channel: replies are delivered at once, under the platform's own rules."
 
 
 class SimulatedConnector:
@@ -27,8 +36,8 @@ class SimulatedConnector:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
 
-    def rate_per_minute(self) -> float:
-        return float(self.channel.config.get("rate_per_minute", settings.PARLEY_SIMULATED_RATE_PER_MINUTE))
+    def rate_per_minute(self, at: datetime | None = None) -> float:
+        return rate_now(self.channel, at or timezone.now())
 
     def poll(self) -> int:
         now = timezone.now()
@@ -69,20 +78,42 @@ class SimulatedConnector:
         return created
 
     def send(self, message: Any) -> SendResult:
+        if self.channel.flavor == "facebook":
+            # Delivery re-applies Facebook's windows, as the real connector does at send time.
+            plan = facebook_rules.plan_reply(
+                message.conversation,
+                visibility=message.visibility,
+                human=message.author_user_id is not None,
+                now=timezone.now(),
+                exclude_pk=message.pk,
+            )
+            if plan.refused:
+                raise PermanentSendError(plan.refused)
+            if plan.route == "private_reply":
+                actions.record_send_details(message=message, details={"private_reply_to": plan.target_id})
         return SendResult(external_id=f"sim-out-{message.pk}", delivered=True)
 
     def find_sent(self, message: Any) -> str | None:
         return None  # the simulated platform keeps no history to ask
 
     def reply_limits(self, conversation: Any) -> dict[str, Any]:
-        note = "A simulated channel: replies are delivered at once."
-        if conversation.channel.flavor == "x" and conversation.visibility == "public":
-            return {"max_chars": 280, "note": note}
-        return {"note": note}
+        flavor = self.channel.flavor
+        if flavor == "x":
+            limits = XConnector(self.channel).reply_limits(conversation)
+        elif flavor == "facebook":
+            limits = facebook_rules.reply_limits(conversation, now=timezone.now())
+        else:
+            limits = {"subject": subject_for(conversation), "visibilities": list(EMAIL_VISIBILITIES)}
+        return {**limits, "note": " ".join(filter(None, [limits.get("note"), NOTE]))}
 
     def check_reply(self, conversation: Any, *, text: str, visibility: str, options: dict[str, Any]) -> None:
-        if conversation.channel.flavor == "x" and visibility == "public" and len(text) > 280:
-            raise ReplyRefused(f"A public X reply has at most 280 characters; this one has {len(text)}.")
+        flavor = self.channel.flavor
+        if flavor == "x":
+            XConnector(self.channel).check_reply(conversation, text=text, visibility=visibility, options=options)
+        elif flavor == "facebook":
+            facebook_rules.check_reply(conversation, text=text, visibility=visibility, now=timezone.now())
+        else:
+            check_email_visibility(visibility)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

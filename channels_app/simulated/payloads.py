@@ -108,16 +108,21 @@ def make_inbound(*, channel: Channel, rng: random.Random, external_id: str, at: 
         text = f"@parley_demo {text}"
     if flavor == "email":
         subject = ("Complaint: " if complaint else "Question: ") + words["product"]
+    author = persona_identity(persona, flavor)
+    thread_key = f"{thread_kind}-{persona}-{bucket}"
+    if flavor == "facebook" and private:
+        # As the real connector keys Messenger: one thread per person, so its 24-hour window applies.
+        thread_key = f"messenger:{author.external_id}"
     return InboundMessage(
         channel_id=channel.pk,
         external_id=external_id,
-        thread_key=f"{thread_kind}-{persona}-{bucket}",
-        author=persona_identity(persona, flavor),
+        thread_key=thread_key,
+        author=author,
         text=text,
         platform_time=at,
         visibility="private" if private else "public",
         subject=subject,
-        raw={"simulated": True, "persona": persona, "flavor": flavor},
+        raw={"simulated": True, "persona": persona, "flavor": flavor, **({"kind": "comment"} if flavor == "facebook" else {})},
     )
 
 

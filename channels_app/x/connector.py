@@ -301,10 +301,11 @@ class XConnector:
             return {
                 "max_chars": POST_MAX_WEIGHTED,
                 "weighted": True,
+                "visibilities": ["public", "private"],
                 "note": "A public reply has 280 characters as X counts them: a link counts 23, most emoji and "
                 "CJK characters 2. A private reply goes to the customer as a DM.",
             }
-        return {"max_chars": DM_MAX_CHARS, "note": "An X Direct Message of up to 10,000 characters."}
+        return {"max_chars": DM_MAX_CHARS, "visibilities": ["private"], "note": "An X Direct Message of up to 10,000 characters."}
 
     def check_reply(self, conversation: Any, *, text: str, visibility: str, options: dict[str, Any]) -> None:
         if visibility == "public":

@@ -14,8 +14,31 @@
     return sec + "s";
   }
 
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  // One polite live region per page: what changed out of sight is said, focus stays put.
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region || !text) return;
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // Times written in the browser are in the user's zone (User.time_zone, on <body>), zone named.
+  var zoneFormat = null;
+  function localTime(iso) {
+    if (!zoneFormat) {
+      var zone = document.body.dataset.tz || undefined;
+      try { zoneFormat = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" }); }
+      catch (e) { zoneFormat = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" }); }
+    }
+    return zoneFormat.format(new Date(iso));
+  }
+
   function tick() {
     var now = Date.now();
+    document.querySelectorAll("[data-due]:not([title])").forEach(function (el) { el.title = "Due " + localTime(el.dataset.due); });
+    document.querySelectorAll("[data-since]:not([title])").forEach(function (el) { el.title = "Waiting since " + localTime(el.dataset.since); });
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var ms = Date.parse(el.dataset.due) - now;
       // Overdue is said in words as well as colour.
@@ -119,7 +142,12 @@
       message: function (msg) {
         if (msg.kind === "row" || msg.kind === "remove") {
           keepScroll(function () {
-            if (msg.kind === "row") placeRow(tbody, msg.html, msg.id);
+            if (msg.kind === "row") {
+              var isNew = !document.getElementById("conv-" + msg.id);
+              placeRow(tbody, msg.html, msg.id);
+              var row = document.getElementById("conv-" + msg.id);
+              if (isNew && row) announce("New in the queue: " + (row.dataset.announce || "a conversation"));
+            }
             else { var old = document.getElementById("conv-" + msg.id); if (old) old.remove(); }
           });
           if (msg.counts) swapById(msg.counts);
@@ -174,7 +202,18 @@
         var url = section.dataset.liveUrl + "?seen=" + encodeURIComponent(seenId());
         fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
           .then(function (r) { return r.text(); })
-          .then(function (html) { swapById(html); tick(); document.dispatchEvent(new CustomEvent("parley:conversation-updated")); });
+          .then(function (html) {
+            var before = document.querySelectorAll("#thread li.msg-in").length;
+            swapById(html);
+            tick();
+            var incoming = document.querySelectorAll("#thread li.msg-in");
+            if (incoming.length > before) {
+              var last = incoming[incoming.length - 1];
+              announce("New message from " + (last.dataset.author || "the customer"));
+            }
+            followSentNotice();
+            document.dispatchEvent(new CustomEvent("parley:conversation-updated"));
+          });
       }, 60);
     }
 
@@ -228,7 +267,21 @@
         updateCounter();
       }
     });
-    document.body.addEventListener("htmx:afterSwap", function () { updateCounter(); togglePublicNote(); tick(); });
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      updateCounter(); togglePublicNote(); tick();
+      // After a send the composer is new: the cursor goes back into it, ready for the next reply.
+      if (e.detail.target && e.detail.target.id === "composer") {
+        var text = document.getElementById("reply-text");
+        var anyway = document.getElementById("send-anyway");
+        if (anyway) anyway.focus(); else if (text) text.focus();
+        followSentNotice();
+      }
+    });
+    // A notice is true until the next thing the agent does: typing a new reply, or any other action.
+    document.addEventListener("input", function (e) { if (e.target.id === "reply-text") dropSentNotice(); });
+    document.body.addEventListener("htmx:beforeRequest", function (e) {
+      if (e.detail.elt && e.detail.elt.closest && !e.detail.elt.closest("#composer")) dropSentNotice();
+    });
     document.body.addEventListener("htmx:beforeRequest", function (e) {
       if (e.detail.elt && e.detail.elt.id === "reply-form") { lastTyping = 0; socket.send({ type: "stopped" }); }
     });
@@ -247,8 +300,27 @@
     // X counts every link as 23 characters (t.co) and wide characters as 2; the server checks exactly.
     if (text.dataset.weighted) value = value.replace(/https?:\/\/\S+/g, "x".repeat(23)).replace(/[\u1100-\uffff]|[\ud800-\udbff][\udc00-\udfff]/g, "xx");
     var left = parseInt(text.dataset.max, 10) - value.length;
-    counter.textContent = left >= 0 ? left + " characters left" : -left + " characters over the limit";
+    counter.textContent = left >= 0 ? plural(left, "character") + " left" : plural(-left, "character") + " over the limit";
     counter.classList.toggle("over", left < 0);
+  }
+
+  // "Reply queued" becomes what happened to that reply (sent, delivered, failed) as the thread learns it.
+  var DELIVERY_WORDS = { queued: "Reply queued for delivery.", sending: "Sending your reply…", sent: "Reply sent.",
+    delivered: "Reply delivered.", read: "Reply read by the customer.", failed: "Reply not sent: see the reason in the thread." };
+  function followSentNotice() {
+    var notice = document.getElementById("composer-sent");
+    if (!notice) return;
+    var msg = document.getElementById("msg-" + notice.dataset.message);
+    var state = msg && msg.dataset.delivery;
+    if (state && DELIVERY_WORDS[state] && notice.textContent !== DELIVERY_WORDS[state]) {
+      notice.textContent = DELIVERY_WORDS[state];
+      notice.classList.toggle("error", state === "failed");
+      notice.classList.toggle("ok", state !== "failed");
+    }
+  }
+  function dropSentNotice() {
+    var notice = document.getElementById("composer-sent");
+    if (notice) notice.remove();
   }
 
   function togglePublicNote() {

@@ -34,7 +34,7 @@ def test_the_conversation_page_shows_the_thread_in_order_with_notes_attachments_
     html = client.get(reverse("inbox:conversation", args=[conversation.pk])).content.decode()
     # then
     assert html.index("My parcel is lost") < html.index("Here is the receipt") < html.index("Customer is a VIP")
-    for text in ("receipt.pdf", "Internal note", "never sent", "X support", "Public", "Assigned"):
+    for text in ("receipt.pdf", "Internal note", "never sent", "X support", "Public", f"{agent.display_name} took it"):
         assert text in html
 
 

@@ -83,15 +83,18 @@ def test_a_public_reply_on_a_simulated_x_channel_has_280_characters():
     with pytest.raises(ReplyRefused) as refused:
         ports.channels().check_reply(conversation, text="a" * 281, visibility="public", options={})
     # then
-    assert str(refused.value) == "A public X reply has at most 280 characters; this one has 281."
+    assert str(refused.value) == "A public X reply has at most 280 characters as X counts them; this one has 281."
     assert SimulatedConnector(conversation.channel).reply_limits(conversation)["max_chars"] == 280
 
 
-def test_simulated_mail_has_no_length_limit():
+def test_simulated_mail_has_no_length_limit_and_only_private_replies():
     # given
     conversation = conversation_on(make_channel(config={"flavor": "email"}))
     # when
-    ports.channels().check_reply(conversation, text="a" * 5000, visibility="public", options={})
+    ports.channels().check_reply(conversation, text="a" * 5000, visibility="private", options={})
     limits = SimulatedConnector(conversation.channel).reply_limits(conversation)
     # then
-    assert limits == {"note": "A simulated channel: replies are delivered at once."}
+    assert "max_chars" not in limits
+    assert limits["visibilities"] == ["private"]
+    with pytest.raises(ReplyRefused, match="no public reply by email"):
+        ports.channels().check_reply(conversation, text="hi", visibility="public", options={})

@@ -48,7 +48,7 @@ def test_the_same_generator_state_makes_the_same_message():
     # then
     assert first == second
     assert (first.channel_id, first.external_id, first.platform_time) == (7, "sim-7-1", AT)
-    assert first.raw == {"simulated": True, "persona": first.raw["persona"], "flavor": "facebook"}
+    assert first.raw == {"simulated": True, "persona": first.raw["persona"], "flavor": "facebook", "kind": "comment"}
 
 
 def test_simulated_mail_is_private_with_a_subject():

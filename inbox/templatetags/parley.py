@@ -1,0 +1,15 @@
+"""{% load parley %}: the workspace's words in templates (see inbox/display.py)."""
+
+from datetime import datetime
+
+from django import template
+
+from inbox import display
+
+register = template.Library()
+
+
+@register.filter
+def when(value: datetime | None, style: str = "") -> str:
+    """{{ moment|when }} -> "Wed 2 Dec 14:05 CET" in the reader's zone; {{ moment|when:"time" }} -> "14:05 CET"."""
+    return display.when(value, style)
