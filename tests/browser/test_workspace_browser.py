@@ -155,3 +155,40 @@ def test_a_double_clicked_send_delivers_once(browser, server, world):
     sent = Message.objects.filter(conversation_id=conversation_id, direction="out")
     assert [(m.text, m.delivery_attempts) for m in sent] == [("Refund issued", 1)]
     assert Conversation.objects.get(pk=conversation_id).assignee == world["alice"]
+
+
+def test_after_sending_from_the_keyboard_focus_is_back_in_the_composer_and_the_notice_follows_the_reply(
+    browser, server, world
+):
+    # given
+    conversation_id = _ingest(world["channel"], "Is my order shipped?")
+    page = _page_as(browser, server, world["alice"])
+    page.goto(f"/conversations/{conversation_id}/")
+    _live(page)
+    page.keyboard.press("r")
+    page.keyboard.type("Yes, it left the warehouse today")
+    # when
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.locator("#thread li.msg", has_text="Yes, it left the warehouse today").locator(".delivery-delivered").wait_for()
+    # then
+    page.locator("#composer-sent", has_text="Reply delivered.").wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "reply-text"
+    page.keyboard.type("N")
+    assert page.locator("#composer-sent").count() == 0
+    assert page.input_value("#reply-text") == "N"
+
+
+def test_a_new_customer_message_is_announced_politely_without_moving_focus(browser, server, world):
+    # given
+    conversation_id = _ingest(world["channel"], "First question", thread_key="announce")
+    page = _page_as(browser, server, world["alice"])
+    page.goto(f"/conversations/{conversation_id}/")
+    _live(page)
+    page.focus("#reply-text")
+    # when
+    _ingest(world["channel"], "And a second one", thread_key="announce", author=make_author(display_name="Jo"))
+    # then
+    page.locator("#announcer", has_text="New message from Jo").wait_for()
+    assert page.get_attribute("#announcer", "aria-live") == "polite"
+    assert page.evaluate("() => document.activeElement.id") == "reply-text"
