@@ -60,6 +60,16 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
 
 
+PLATFORMS = {"x": "X", "facebook": "Facebook", "email": "Email"}
+
+
+def identity_kind(kind: str) -> str:
+    """An identity's namespace in words: "x" is X, "sim-email" is Email (simulated)."""
+    simulated = kind.startswith("sim-")
+    name = PLATFORMS.get(kind.removeprefix("sim-"), kind.removeprefix("sim-").capitalize())
+    return f"{name} (simulated)" if simulated else name
+
+
 def reply_kind(visibility: str, flavor: str) -> str:
     """How the composer names a kind of reply on a channel."""
     if visibility == "public":

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from inbox import canned_views, customer_views, notification_views, tag_views, views
+from inbox import canned_views, customer_views, notification_views, search_views, tag_views, views
 
 app_name = "inbox"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("search/", search_views.search, name="search"),
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation"),
     path("conversations/<int:conversation_id>/live/", views.conversation_live, name="conversation_live"),
     path("conversations/<int:conversation_id>/reply/", views.reply, name="reply"),

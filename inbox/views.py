@@ -143,8 +143,24 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     conversation = selectors.conversation_for_user(user=request.user, conversation_id=conversation_id)
     context = _live_context(request, conversation, None)
     context.update(_composer_context(request, conversation))
+    context.update(_side_panel(request, conversation))
     context["note_form"] = NoteForm()
     return render(request, "inbox/conversation.html", context)
+
+
+SIDE_PANEL_CONVERSATIONS = 8
+
+
+def _side_panel(request: HttpRequest, conversation: Conversation) -> dict[str, Any]:
+    """The customer beside the thread: accounts, reach, notes, their other conversations anywhere."""
+    customer = conversation.customer
+    others = [c for c in selectors.customer_conversations(user=request.user, customer=customer) if c.pk != conversation.pk]
+    return {
+        "customer": customer,
+        "identities": selectors.customer_identities(customer=customer),
+        "other_conversations": others[:SIDE_PANEL_CONVERSATIONS],
+        "more_conversations": len(others) + 1 if len(others) > SIDE_PANEL_CONVERSATIONS else 0,
+    }
 
 
 def _seen_param(request: HttpRequest) -> int | None:

@@ -358,7 +358,10 @@
     if ((tag === "A" || tag === "BUTTON") && e.key === "Enter") return; // the focused control's own Enter
     if (document.querySelector("dialog[open]") && e.key !== "?") return;
     var selected = document.querySelector("#queue-rows tr.selected");
-    if (e.key === "j") { moveSelection(1); e.preventDefault(); }
+    if (e.key === "/") {
+      var box = document.getElementById("global-search");
+      if (box) { box.focus(); box.select(); e.preventDefault(); }
+    } else if (e.key === "j") { moveSelection(1); e.preventDefault(); }
     else if (e.key === "k") { moveSelection(-1); e.preventDefault(); }
     else if (e.key === "Enter" && selected) { location.href = selected.dataset.href; e.preventDefault(); }
     else if (e.key === "r") {

@@ -1,0 +1,265 @@
+"""Search: customers by name, handle or email address, and conversations by their messages' words,
+order-like numbers and subjects, across the teams the user may see, ranked, the match marked.
+
+On PostgreSQL, message words use full-text search (a GIN index on to_tsvector('simple', text):
+'simple' keeps order numbers and names as they are, no stemming of customers' words), and names,
+handles, emails and subjects a trigram (pg_trgm) GIN index behind ILIKE, so a fragment of a handle
+("mariak") finds it. Both are bounded: the newest MESSAGE_CANDIDATES matching messages are ranked
+(ts_rank), never every match of a common word. Elsewhere (SQLite, the demo) a plain icontains scan
+is enough for a few thousand conversations. Indexes: inbox/migrations/*_search_indexes.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connection
+from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, QuerySet
+from django.db.models.fields import Field
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.models import User
+from inbox import selectors
+from inbox.models import Conversation, Customer, Identity, Message
+
+MIN_QUERY = 2
+CUSTOMER_LIMIT = 8
+CONVERSATION_LIMIT = 20
+MESSAGE_CANDIDATES = 200
+SNIPPET_CHARS = 160
+
+
+@Field.register_lookup
+class ILike(Lookup):
+    """`field__ilike`: ILIKE as written, which a gin_trgm_ops index on the bare column serves
+    (Django's icontains wraps the column in UPPER(), which that index does not)."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+class _SimpleVector(Func):
+    # Written exactly as the index expression, so the planner uses the index.
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    customer: Customer
+    identities: list[Identity]
+    label: SafeString  # the name with the match marked
+    detail: SafeString  # handles and addresses, the match marked
+
+
+@dataclass(frozen=True)
+class ConversationHit:
+    conversation: Conversation
+    message: Message | None
+    title: SafeString
+    snippet: SafeString
+
+
+@dataclass
+class Results:
+    query: str
+    customers: list[CustomerHit] = field(default_factory=list)
+    conversations: list[ConversationHit] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.customers and not self.conversations
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query: "#48213" and "order 48213" both look for 48213."""
+    return [t for t in re.findall(r"[\w@.+-]+", query.lower()) if len(t.strip("@.+-")) >= 1]
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _text_match(fields: list[str], words: list[str]) -> Q:
+    """Every word in one of the fields (trigram ILIKE on PostgreSQL, icontains elsewhere)."""
+    lookup = "ilike" if _postgres() else "icontains"
+    q = Q()
+    for word in words:
+        value = _like(word) if _postgres() else word
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__{lookup}": value})
+        q &= any_field
+    return q
+
+
+def search(*, user: User, query: str) -> Results:
+    query = query.strip()[:200]
+    words = [w.strip("@") or w for w in terms(query)]
+    results = Results(query=query)
+    if len(query) < MIN_QUERY or not words:
+        return results
+    team_ids = selectors.visible_team_ids(user=user)
+    if not team_ids:
+        return results
+    results.customers = _customers(team_ids, words)
+    results.conversations = _conversations(team_ids, query, words)
+    return results
+
+
+# --- customers -------------------------------------------------------------------------------------
+
+
+def _customers(team_ids: list[int], words: list[str]) -> list[CustomerHit]:
+    visible = Exists(Conversation.objects.filter(customer_id=OuterRef("customer_id"), team_id__in=team_ids))
+    identities = (
+        Identity.objects.filter(_text_match(["handle", "display_name", "external_id"], words))
+        .filter(visible)
+        .filter(customer__merged_into__isnull=True)
+        .select_related("customer")
+        .order_by("-id")[: CUSTOMER_LIMIT * 4]
+    )
+    by_name = (
+        Customer.objects.filter(_text_match(["name"], words), merged_into__isnull=True)
+        .filter(Exists(Conversation.objects.filter(customer_id=OuterRef("pk"), team_id__in=team_ids)))
+        .order_by("-id")[: CUSTOMER_LIMIT * 2]
+    )
+    found: dict[int, Customer] = {c.pk: c for c in by_name}
+    for identity in identities:
+        found.setdefault(identity.customer_id, identity.customer)
+    if not found:
+        return []
+    all_identities: dict[int, list[Identity]] = {}
+    for identity in Identity.objects.filter(customer_id__in=list(found)).order_by("kind", "id"):
+        all_identities.setdefault(identity.customer_id, []).append(identity)
+    hits = []
+    for customer in found.values():
+        ids = all_identities.get(customer.pk, [])
+        name = customer.name or (ids[0].display_name if ids else "") or f"Customer #{customer.pk}"
+        handles = " · ".join(dict.fromkeys(i.handle or i.external_id for i in ids))
+        label, detail = highlight(name, words), highlight(handles, words)
+        hits.append(CustomerHit(customer=customer, identities=ids, label=label, detail=detail))
+
+    def rank(hit: CustomerHit) -> tuple[float, int]:
+        text = " ".join([hit.customer.name, *(i.handle or i.external_id for i in hit.identities)])
+        return (-_score(text, words), -hit.customer.pk)
+
+    hits.sort(key=rank)
+    return hits[:CUSTOMER_LIMIT]
+
+
+def _score(text: str, words: list[str]) -> float:
+    """Whole-word and prefix matches above fragments; shorter texts (an exact handle) above longer ones."""
+    low = text.lower()
+    score = 0.0
+    for word in words:
+        if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", low):
+            score += 3
+        elif re.search(rf"(?<![\w]){re.escape(word)}", low):
+            score += 2
+        elif word in low:
+            score += 1
+    return score - len(low) / 1000
+
+
+# --- conversations and messages ------------------------------------------------------------------
+
+
+def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[ConversationHit]:
+    scoped = Message.objects.filter(conversation__team_id__in=team_ids)
+    if _postgres():
+        ts_query = SearchQuery(" ".join(words), config="simple", search_type="plain")
+        candidates = list(
+            scoped.annotate(vector=_SimpleVector(F("text")))
+            .filter(vector=ts_query)
+            .order_by("-id")
+            .values_list("id", flat=True)[:MESSAGE_CANDIDATES]
+        )
+        ranked = (
+            Message.objects.filter(pk__in=candidates)
+            .annotate(rank=SearchRank(_SimpleVector(F("text")), ts_query))
+            .order_by("-rank", "-id")
+        )
+    else:
+        ranked = scoped.filter(_text_match(["text"], words)).order_by("-id")[:MESSAGE_CANDIDATES]
+    messages: dict[int, Message] = {}
+    for message in ranked.only("id", "conversation_id", "text", "direction", "kind", "platform_time"):
+        messages.setdefault(message.conversation_id, message)
+        if len(messages) >= CONVERSATION_LIMIT:
+            break
+    by_subject = list(
+        Conversation.objects.filter(team_id__in=team_ids)
+        .filter(_text_match(["subject"], words))
+        .order_by("-id")
+        .values_list("id", flat=True)[:CONVERSATION_LIMIT]
+    )
+    ids = list(dict.fromkeys([*by_subject, *messages]))[:CONVERSATION_LIMIT]
+    conversations = _with_relations(Conversation.objects.filter(pk__in=ids))
+    hits = []
+    for conversation in sorted(conversations, key=lambda c: ids.index(c.pk)):
+        message = messages.get(conversation.pk)
+        title = conversation.subject or conversation.customer.name or conversation.identity.handle
+        text = message.text if message else conversation.last_message_preview
+        hits.append(
+            ConversationHit(
+                conversation=conversation,
+                message=message,
+                title=highlight(title or f"Conversation #{conversation.pk}", words),
+                snippet=highlight(snippet(text, words), words),
+            )
+        )
+    return hits
+
+
+def _with_relations(qs: QuerySet[Conversation]) -> list[Conversation]:
+    return list(qs.select_related("channel", "customer", "identity", "assignee"))
+
+
+# --- marking the match -----------------------------------------------------------------------------
+
+
+def snippet(text: str, words: list[str], width: int = SNIPPET_CHARS) -> str:
+    """The part of a long text around its first match."""
+    text = " ".join((text or "").split())
+    if len(text) <= width:
+        return text
+    low = text.lower()
+    first = min((i for i in (low.find(w) for w in words) if i >= 0), default=0)
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def highlight(text: str, words: list[str]) -> SafeString:
+    """The text escaped, with each occurrence of a query word in <mark>. Customer content is hostile:
+    nothing of it reaches the page unescaped."""
+    text = text or ""
+    spans: list[tuple[int, int]] = []
+    low = text.lower()
+    for word in sorted({w for w in words if w}, key=len, reverse=True):
+        start = low.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = low.find(word, end)
+    out, position = [], 0
+    for start, end in sorted(spans):
+        out.append(escape(text[position:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        position = end
+    out.append(escape(text[position:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
+
