@@ -31,6 +31,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0008_channel_enabled")]
+    dependencies = [("inbox", "0009_sla_paused")]
 
     operations = [TrigramExtension(), migrations.RunPython(create, drop)]
