@@ -1,7 +1,7 @@
 """Search: customers by name, handle or email address, and conversations by their messages' words,
 order-like numbers and subjects, across the teams the user may see, ranked, the match marked.
 
-On PostgreSQL, message words use full-text search (a GIN index on to_tsvector('simple', text):
+On PostgreSQL, message words use full-text search (a stored to_tsvector('simple', text) with a GIN index:
 'simple' keeps order numbers and names as they are, no stemming of customers' words), and names,
 handles, emails and subjects a trigram (pg_trgm) GIN index behind ILIKE, so a fragment of a handle
 ("mariak") finds it. Both are bounded: the newest MESSAGE_CANDIDATES matching messages are ranked
@@ -17,19 +17,20 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Exists, Lookup, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import Field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from inbox import selectors
-from inbox.models import Conversation, Customer, Identity, Message
+from inbox.models import Channel, Conversation, Customer, Identity, Message
 
 MIN_QUERY = 2
 CUSTOMER_LIMIT = 8
 CONVERSATION_LIMIT = 20
-MESSAGE_CANDIDATES = 200
+MESSAGE_CANDIDATES = 60
 SNIPPET_CHARS = 160
 
 
@@ -46,10 +47,9 @@ class ILike(Lookup):
         return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
-class _SimpleVector(Func):
-    # Written exactly as the index expression, so the planner uses the index.
-    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
-    output_field = SearchVectorField()
+def _stored_vector() -> RawSQL:
+    # The column the search migration adds on PostgreSQL (inbox/migrations/0010_search_indexes.py).
+    return RawSQL('"inbox_message"."search_vector"', [], output_field=SearchVectorField())
 
 
 @dataclass(frozen=True)
@@ -178,18 +178,21 @@ def _score(text: str, words: list[str]) -> float:
 
 
 def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[ConversationHit]:
-    scoped = Message.objects.filter(conversation__team_id__in=team_ids)
+    # Scoped by the message's own channel (a channel's conversations are its team's), so the check
+    # needs no join; the conversations found are checked against the teams again below.
+    channel_ids = list(Channel.objects.filter(team_id__in=team_ids).values_list("pk", flat=True))
+    scoped = Message.objects.filter(channel_id__in=channel_ids)
     if _postgres():
         ts_query = SearchQuery(" ".join(words), config="simple", search_type="plain")
         candidates = list(
-            scoped.annotate(vector=_SimpleVector(F("text")))
+            scoped.annotate(vector=_stored_vector())
             .filter(vector=ts_query)
             .order_by("-id")
             .values_list("id", flat=True)[:MESSAGE_CANDIDATES]
         )
         ranked = (
             Message.objects.filter(pk__in=candidates)
-            .annotate(rank=SearchRank(_SimpleVector(F("text")), ts_query))
+            .annotate(rank=SearchRank(_stored_vector(), ts_query))
             .order_by("-rank", "-id")
         )
     else:
@@ -206,7 +209,7 @@ def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[Co
         .values_list("id", flat=True)[:CONVERSATION_LIMIT]
     )
     ids = list(dict.fromkeys([*by_subject, *messages]))[:CONVERSATION_LIMIT]
-    conversations = _with_relations(Conversation.objects.filter(pk__in=ids))
+    conversations = _with_relations(Conversation.objects.filter(pk__in=ids, team_id__in=team_ids))
     hits = []
     for conversation in sorted(conversations, key=lambda c: ids.index(c.pk)):
         message = messages.get(conversation.pk)
