@@ -213,13 +213,16 @@ def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[Co
     hits = []
     for conversation in sorted(conversations, key=lambda c: ids.index(c.pk)):
         message = messages.get(conversation.pk)
-        title = conversation.subject or conversation.customer.name or conversation.identity.handle
         text = message.text if message else conversation.last_message_preview
+        who = conversation.customer.name or conversation.identity.handle or f"Conversation #{conversation.pk}"
+        # An X or Messenger "subject" is the first message again: only a real subject is worth a title.
+        subject = conversation.subject if conversation.subject and conversation.subject[:40] not in (text or "") else ""
+        title = f"{who} · {subject}" if subject else who
         hits.append(
             ConversationHit(
                 conversation=conversation,
                 message=message,
-                title=highlight(title or f"Conversation #{conversation.pk}", words),
+                title=highlight(title, words),
                 snippet=highlight(snippet(text, words), words),
             )
         )
