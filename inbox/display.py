@@ -88,8 +88,11 @@ class _Names:
     """Display names for the usernames and customer ids events carry, looked up once per timeline."""
 
     def __init__(self, events: list[ConversationEvent]) -> None:
-        usernames = {e.data.get("to") for e in events if e.kind == "assigned"} - {None, ""}
-        self.users = {u.username: u.display_name for u in User.objects.filter(username__in=usernames)}
+        # Most assignments name their own actor (whoever replies takes it), already loaded.
+        self.users = {e.actor.username: e.actor.display_name for e in events if e.actor_id}
+        usernames = {e.data.get("to") for e in events if e.kind == "assigned"} - {None, ""} - set(self.users)
+        if usernames:
+            self.users.update({u.username: u.display_name for u in User.objects.filter(username__in=usernames)})
         ids = {e.data.get(k) for e in events if e.kind == "merged" for k in ("from_customer", "into_customer")}
         self.customers = {c.pk: c.name or f"customer #{c.pk}" for c in Customer.objects.filter(pk__in=ids - {None})}
         teams = {e.data.get(k) for e in events if e.kind == "channel_moved" for k in ("from_team", "to_team")}
