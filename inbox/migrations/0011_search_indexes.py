@@ -40,6 +40,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0009_sla_paused")]
+    dependencies = [("inbox", "0010_channel_health")]
 
     operations = [TrigramExtension(), migrations.RunPython(create, drop)]
