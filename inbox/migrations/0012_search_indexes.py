@@ -40,6 +40,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0010_channel_health")]
+    dependencies = [("inbox", "0011_tags_notifications")]
 
     operations = [TrigramExtension(), migrations.RunPython(create, drop)]
