@@ -40,6 +40,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0011_tags_notifications")]
+    dependencies = [("inbox", "0012_delivery_outcome_unknown")]
 
     operations = [TrigramExtension(), migrations.RunPython(create, drop)]
