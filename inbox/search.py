@@ -48,7 +48,7 @@ class ILike(Lookup):
 
 
 def _stored_vector() -> RawSQL:
-    # The column the search migration adds on PostgreSQL (inbox/migrations/0013_search_indexes.py).
+    # The column the search migration adds on PostgreSQL (inbox/migrations/0014_search_indexes.py).
     return RawSQL('"inbox_message"."search_vector"', [], output_field=SearchVectorField())
 
 

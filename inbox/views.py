@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import agent_required
-from inbox import actions, display, ports, selectors
+from inbox import actions, customer_selectors, display, ports, selectors
 from inbox.forms import NoteForm, ReplyForm
 from inbox.models import Conversation, Message, Priority, Visibility
 from inbox.queue_rendering import filter_links, filter_params, filters_from, queue_row_html, ws_query
@@ -158,6 +158,7 @@ def _side_panel(request: HttpRequest, conversation: Conversation) -> dict[str, A
     return {
         "customer": customer,
         "identities": selectors.customer_identities(customer=customer),
+        "notes": [n for n in customer_selectors.notes_for_user(user=request.user, customer=customer) if n.text],
         "other_conversations": others[:SIDE_PANEL_CONVERSATIONS],
         "more_conversations": len(others) + 1 if len(others) > SIDE_PANEL_CONVERSATIONS else 0,
     }

@@ -119,8 +119,9 @@ def test_the_conversation_page(client, django_assert_num_queries, agent, busy_qu
     send_reply(conversation=conversation, author=agent, text="Thanks, looking", visibility="public", idempotency_key="q-1")
     add_note(conversation=conversation, author=agent, text="VIP")
     client.force_login(agent)
-    # when / then: 9 for the thread, composer and timeline, 1 for the conversation's tags; 3 for the
-    # side panel (the customer's accounts, their other conversations, the teams those are scoped by)
-    with django_assert_num_queries(13):
+    # when / then: 9 for the thread, composer and timeline, 1 for the conversation's tags; 7 for the
+    # side panel (the customer's accounts, their other conversations and the teams they are scoped
+    # by; the notes the user may read: their teams serving the customer, their notes, shared notes)
+    with django_assert_num_queries(17):
         response = client.get(reverse("inbox:conversation", args=[conversation.pk]))
     assert b"Here is the receipt" in response.content

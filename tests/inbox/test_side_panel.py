@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from django.urls import reverse
 
-from inbox.actions import ingest_message, update_customer_notes
+from inbox.actions import ingest_message, update_customer_note
 from inbox.models import Conversation
 from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 
@@ -29,7 +29,7 @@ def test_the_side_panel_shows_accounts_reach_notes_and_other_conversations_of_th
         pk=ingest_message(inbound=make_inbound(channel=x, author=maria_x, text="Public complaint")).conversation_id
     )
     ingest_message(inbound=make_inbound(channel=hidden, author=maria_mail, text="Secret elsewhere", thread_key="other"))
-    update_customer_notes(customer=here.customer, notes="Prefers email", actor=agent)
+    update_customer_note(customer=here.customer, team=support, text="Prefers email", shared=False, actor=agent)
     client.force_login(agent)
     # when
     html = client.get(reverse("inbox:conversation", args=[here.pk])).content.decode()

@@ -40,6 +40,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0012_delivery_outcome_unknown")]
+    dependencies = [("inbox", "0013_customer_notes_per_team")]
 
     operations = [TrigramExtension(), migrations.RunPython(create, drop)]
