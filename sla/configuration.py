@@ -19,19 +19,8 @@ from sla.models import BusinessCalendar, RescoreRun, SlaClock, SlaPolicy
 from sla.tasks import start_rescore
 
 CALENDAR_FIELDS = ("name", "timezone", "always_open", "weekly_hours", "holiday_country", "holiday_subdivision")
-POLICY_FIELDS = (
-    "name",
-    "channel_kind",
-    "visibility",
-    "priority",
-    "team",
-    "calendar",
-    "first_response_minutes",
-    "next_response_minutes",
-    "resolution_minutes",
-    "warning_percent",
-    "warning_minutes_before",
-)
+# The audit records what an admin can edit: the form's fields.
+POLICY_FIELDS = tuple(PolicyForm.Meta.fields)
 
 
 class InUse(ValueError):
