@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from accounts.models import Role
@@ -30,8 +33,11 @@ def _calendar_form(**overrides):
 
 
 def test_an_admin_saves_a_calendar_and_sees_the_next_opening_times(admin_client, django_capture_on_commit_callbacks):
-    # when
-    with django_capture_on_commit_callbacks(execute=True):
+    # when: a Sunday, so the next five openings are the whole working week
+    with (
+        time_machine.travel(datetime(2026, 11, 29, 12, 0, tzinfo=UTC), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = admin_client.post(reverse("sla:calendar_new"), _calendar_form(), follow=True)
     # then
     calendar = BusinessCalendar.objects.get(name="Office")
