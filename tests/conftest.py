@@ -5,6 +5,7 @@ from django.conf import settings
 from hypothesis import settings as hypothesis_settings
 
 from config.celery import app as celery_app
+from tests.factories import make_channel, make_team, make_user
 
 # CI explores the same examples on every run, so a red build is always reproducible; local runs
 # keep drawing fresh examples.
@@ -38,3 +39,19 @@ def celery_worker(transactional_db):
 def services_are_real():
     """Whether this run talks to PostgreSQL and Redis (as CI requires) or the embedded fallbacks."""
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and bool(settings.REDIS_URL)
+
+
+# A support team, its X channel and an agent of it: the setting most tests of the inbox and rules start from.
+@pytest.fixture
+def team():
+    return make_team("Support")
+
+
+@pytest.fixture
+def channel(team):
+    return make_channel(team=team, name="X support", config={"flavor": "x"})
+
+
+@pytest.fixture
+def agent(team):
+    return make_user(teams=[team], username="alice")

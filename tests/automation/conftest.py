@@ -1,26 +1,11 @@
-"""What the rules' tests share: a team with an agent and a supervisor, an X channel, a default SLA."""
+"""What the rules' tests share beyond tests/conftest.py's team, channel and agent: a supervisor, a default SLA, a customer writing."""
 
 import pytest
 
 from inbox.actions import ingest_message
 from inbox.models import Conversation
-from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
+from tests.factories import make_author, make_inbound, make_user
 from tests.sla.factories import make_policy
-
-
-@pytest.fixture
-def team():
-    return make_team("Support")
-
-
-@pytest.fixture
-def channel(team):
-    return make_channel(team=team, name="X support", config={"flavor": "x"})
-
-
-@pytest.fixture
-def agent(team):
-    return make_user(teams=[team], username="alice")
 
 
 @pytest.fixture
