@@ -1,13 +1,13 @@
 """Search: customers by name, handle or email address, and conversations by their messages' words,
 order-like numbers and subjects, across the teams the user may see, ranked, the match marked.
 
-On PostgreSQL, message words use full-text search (a stored to_tsvector('simple', text) with a GIN index:
-'simple' keeps order numbers and names as they are, no stemming of customers' words), and names,
-handles, emails and subjects a trigram (pg_trgm) GIN index behind ILIKE, so a fragment of a handle
-("mariak") finds it. Both are bounded: the newest MESSAGE_CANDIDATES matching messages are ranked
+On PostgreSQL, message words use full-text search (a stored tsvector of the text, digits cut apart
+from their letters, 'simple': no stemming of customers' words), and names, handles, emails and
+subjects a trigram (pg_trgm) GIN index behind ILIKE, so a fragment of a handle ("mariak") finds it.
+A query holding an order-like number looks for that whole number wherever it is written
+(inbox/search_words.py). Both are bounded: the newest MESSAGE_CANDIDATES matching messages are ranked
 (ts_rank), never every match of a common word. Elsewhere (SQLite, the demo) a plain icontains scan
-is enough for a few thousand conversations. Indexes: inbox/migrations/*_search_indexes.py.
-"""
+is enough for a few thousand conversations. Indexes: inbox/migrations/*_search_*.py."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import User
 from inbox import selectors
 from inbox.models import Channel, Conversation, Customer, Identity, Message
+from inbox.search_words import full_text_words, order_numbers, terms, whole_number
 
 MIN_QUERY = 2
 CUSTOMER_LIMIT = 8
@@ -79,12 +80,8 @@ class Results:
         return not self.customers and not self.conversations
 
 
-def terms(query: str) -> list[str]:
-    """The words of a query: "#48213" and "order 48213" both look for 48213."""
-    return [t for t in re.findall(r"[\w@.+-]+", query.lower()) if len(t.strip("@.+-")) >= 1]
-
-
-def _postgres() -> bool:
+def full_text() -> bool:
+    """PostgreSQL's full-text and trigram indexes; elsewhere (SQLite, the demo) the portable scan."""
     return connection.vendor == "postgresql"
 
 
@@ -94,10 +91,10 @@ def _like(term: str) -> str:
 
 def _text_match(fields: list[str], words: list[str]) -> Q:
     """Every word in one of the fields (trigram ILIKE on PostgreSQL, icontains elsewhere)."""
-    lookup = "ilike" if _postgres() else "icontains"
+    lookup = "ilike" if full_text() else "icontains"
     q = Q()
     for word in words:
-        value = _like(word) if _postgres() else word
+        value = _like(word) if full_text() else word
         any_field = Q()
         for name in fields:
             any_field |= Q(**{f"{name}__{lookup}": value})
@@ -105,9 +102,20 @@ def _text_match(fields: list[str], words: list[str]) -> Q:
     return q
 
 
+def _match(name: str, words: list[str], numbers: list[str]) -> Q:
+    """The field holds every order-like number of the query as a whole number, or, when there is none,
+    every word."""
+    if not numbers:
+        return _text_match([name], words)
+    q = _text_match([name], numbers)
+    for number in numbers:
+        q &= Q(**{f"{name}__regex": whole_number(number)})
+    return q
+
+
 def search(*, user: User, query: str) -> Results:
     query = query.strip()[:200]
-    words = [w.strip("@") or w for w in terms(query)]
+    words = terms(query)
     results = Results(query=query)
     if len(query) < MIN_QUERY or not words:
         return results
@@ -115,7 +123,7 @@ def search(*, user: User, query: str) -> Results:
     if not team_ids:
         return results
     results.customers = _customers(team_ids, words)
-    results.conversations = _conversations(team_ids, query, words)
+    results.conversations = _conversations(team_ids, words)
     return results
 
 
@@ -177,13 +185,14 @@ def _score(text: str, words: list[str]) -> float:
 # --- conversations and messages ------------------------------------------------------------------
 
 
-def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[ConversationHit]:
+def _conversations(team_ids: list[int], words: list[str]) -> list[ConversationHit]:
+    numbers = order_numbers(words)
     # Scoped by the message's own channel (a channel's conversations are its team's), so the check
     # needs no join; the conversations found are checked against the teams again below.
     channel_ids = list(Channel.objects.filter(team_id__in=team_ids).values_list("pk", flat=True))
     scoped = Message.objects.filter(channel_id__in=channel_ids)
-    if _postgres():
-        ts_query = SearchQuery(" ".join(words), config="simple", search_type="plain")
+    if full_text():
+        ts_query = SearchQuery(" ".join(numbers) or full_text_words(" ".join(words)), config="simple", search_type="plain")
         candidates = list(
             scoped.annotate(vector=_stored_vector())
             .filter(vector=ts_query)
@@ -196,7 +205,7 @@ def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[Co
             .order_by("-rank", "-id")
         )
     else:
-        ranked = scoped.filter(_text_match(["text"], words)).order_by("-id")[:MESSAGE_CANDIDATES]
+        ranked = scoped.filter(_match("text", words, numbers)).order_by("-id")[:MESSAGE_CANDIDATES]
     messages: dict[int, Message] = {}
     for message in ranked.only("id", "conversation_id", "text", "direction", "kind", "platform_time"):
         messages.setdefault(message.conversation_id, message)
@@ -204,12 +213,13 @@ def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[Co
             break
     by_subject = list(
         Conversation.objects.filter(team_id__in=team_ids)
-        .filter(_text_match(["subject"], words))
+        .filter(_match("subject", words, numbers))
         .order_by("-id")
         .values_list("id", flat=True)[:CONVERSATION_LIMIT]
     )
     ids = list(dict.fromkeys([*by_subject, *messages]))[:CONVERSATION_LIMIT]
     conversations = _with_relations(Conversation.objects.filter(pk__in=ids, team_id__in=team_ids))
+    marks = [*words, *numbers]
     hits = []
     for conversation in sorted(conversations, key=lambda c: ids.index(c.pk)):
         message = messages.get(conversation.pk)
@@ -222,8 +232,8 @@ def _conversations(team_ids: list[int], query: str, words: list[str]) -> list[Co
             ConversationHit(
                 conversation=conversation,
                 message=message,
-                title=highlight(title, words),
-                snippet=highlight(snippet(text, words), words),
+                title=highlight(title, marks),
+                snippet=highlight(snippet(text, marks), marks),
             )
         )
     return hits
@@ -268,4 +278,3 @@ def highlight(text: str, words: list[str]) -> SafeString:
         position = end
     out.append(escape(text[position:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
-
