@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/sla/", include("sla.urls")),
     path("settings/rules/", include("automation.urls")),
     path("settings/", include("accounts.urls")),
+    path("sla/reports/", include("sla.reports.urls")),
     path("sla/", include("sla.dashboard_urls")),
     path("", include("inbox.urls")),
 ]

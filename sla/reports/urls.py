@@ -1,0 +1,9 @@
+from django.urls import path
+
+from sla.reports import views
+
+app_name = "sla_reports"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]
