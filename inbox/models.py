@@ -197,6 +197,8 @@ class Conversation(models.Model):
             models.Index(fields=["customer", "-created_at"], name="conv_customer"),
             # The beat sweep looks for recent changes the scorer has not seen (inbox.tasks).
             models.Index(fields=["updated_at"], name="conv_updated"),
+            # Reports count conversations that came in during a period, per team (sla.reports).
+            models.Index(fields=["team", "created_at"], name="conv_team_created"),
         ]
 
     def __str__(self) -> str:
@@ -271,7 +273,13 @@ class Message(models.Model):
                 name="message_unique_external_id",
             )
         ]
-        indexes = [models.Index(fields=["conversation", "platform_time", "id"], name="msg_thread")]
+        indexes = [
+            models.Index(fields=["conversation", "platform_time", "id"], name="msg_thread"),
+            # Reports count the replies sent in a period (sla.reports).
+            models.Index(
+                fields=["platform_time"], condition=Q(direction="out", kind="message"), name="msg_replies_out"
+            ),
+        ]
         ordering = ["platform_time", "id"]
 
 

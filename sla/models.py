@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.conf import settings
 from django.db import models
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -130,12 +131,35 @@ class SlaEvent(models.Model):
     business_seconds = models.PositiveIntegerField(null=True, blank=True)
     wall_seconds = models.PositiveIntegerField(null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The conversation's report columns as they are now, copied so a report reads events without a
+    # join (sla.reports); a trigger on inbox_conversation keeps them (and team) equal to it
+    # (migration 0004), whichever write path changes the conversation.
+    channel = models.ForeignKey("inbox.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(max_length=20, blank=True, default="")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    visibility = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation", "metric", "cycle", "sequence"], name="sla_event_once_per_clock")
         ]
-        indexes = [models.Index(fields=["team", "happened_at"], name="sla_event_team_time")]
+        indexes = [
+            # By team and time, carrying what a report's aggregate reads: on PostgreSQL an index-only scan.
+            models.Index(
+                fields=["team", "happened_at"],
+                include=[
+                    "metric",
+                    "outcome",
+                    "business_seconds",
+                    "wall_seconds",
+                    "channel",
+                    "priority",
+                    "assignee",
+                    "visibility",
+                ],
+                name="sla_event_report",
+            ),
+        ]
 
 
 class RescoreRun(models.Model):

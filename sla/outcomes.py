@@ -125,4 +125,8 @@ def _row(conversation: Conversation, policy: SlaPolicy | None, outcome: Outcome)
         responded_at=outcome.responded_at,
         business_seconds=outcome.business_seconds,
         wall_seconds=outcome.wall_seconds,
+        channel_id=conversation.channel_id,
+        priority=conversation.priority,
+        assignee_id=conversation.assignee_id,
+        visibility=conversation.visibility,
     )

@@ -6,4 +6,5 @@ app_name = "sla_reports"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("conversations/", views.conversations, name="conversations"),
 ]

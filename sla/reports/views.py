@@ -7,19 +7,64 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.permissions import supervisor_required
-from inbox.models import Conversation
-from sla.reports.filters import Scope, report_scope
+from sla.models import Metric, Outcome
+from sla.reports import chart, figures, page
+from sla.reports.filters import ReportFilterForm, Scope, report_scope
+
+DRILL_PAGE = 50
 
 
-def _scope(request: HttpRequest) -> tuple[Scope, object]:
+def _scope(request: HttpRequest) -> tuple[Scope, ReportFilterForm]:
     return report_scope(user=request.user, params=request.GET.dict(), zone=timezone.get_current_timezone(), now=timezone.now())
 
 
 @supervisor_required
 def index(request: HttpRequest) -> HttpResponse:
     scope, form = _scope(request)
-    period = scope.period
-    conversations_in = Conversation.objects.filter(
-        scope.conversation_filter(), created_at__gte=period.start, created_at__lt=period.end
-    ).count()
-    return render(request, "sla/reports/index.html", {"scope": scope, "form": form, "conversations_in": conversations_in})
+    grouped, counts = figures.outcome_figures(scope), figures.counts(scope)
+    points = figures.series(scope)
+    came, sent = counts[figures.OVERALL][None]
+    context = {
+        "scope": scope,
+        "form": form,
+        "conversations_in": came,
+        "replies_out": sent,
+        "conversations_href": page.href(scope),
+        "overall": page.metric_rows(scope, grouped[figures.OVERALL].get(None, {}), {}),
+        "tables": page.tables(scope, grouped, counts),
+        "points": points,
+        "chart": chart.draw(points, hourly=scope.period.hourly),
+        "query": scope.query_string(),
+    }
+    return render(request, "sla/reports/index.html", context)
+
+
+@supervisor_required
+def conversations(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+    metric, outcome = request.GET.get("metric", ""), request.GET.get("outcome", "")
+    number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    number = max(number, 1)
+    rows = (
+        figures.drill_down(scope, metric=metric, outcome=outcome)
+        .select_related("channel", "team", "customer", "assignee")
+        .order_by("-created_at", "-id")
+    )
+    shown = list(rows[(number - 1) * DRILL_PAGE : number * DRILL_PAGE + 1])
+    what = Metric(metric).label if metric in Metric.values else "Conversations in"
+    if metric in Metric.values and outcome in Outcome.values:
+        what = f"{what}, {Outcome(outcome).label.lower()}"
+    base = scope.query_string(
+        metric=metric if metric in Metric.values else "", outcome=outcome if outcome in Outcome.values else ""
+    )
+    context = {
+        "scope": scope,
+        "form": form,
+        "what": what,
+        "rows": shown[:DRILL_PAGE],
+        "page": number,
+        "newer": f"?{base}&page={number - 1}" if number > 1 else "",
+        "older": f"?{base}&page={number + 1}" if len(shown) > DRILL_PAGE else "",
+        "back": f"?{scope.query_string()}",
+    }
+    return render(request, "sla/reports/conversations.html", context)

@@ -15,3 +15,29 @@ def make_policy(*, calendar: BusinessCalendar | None = None, **fields) -> SlaPol
         "warning_percent": 80,
     }
     return SlaPolicy.objects.create(calendar=calendar or make_calendar(), **{**defaults, **fields})
+
+
+def make_event(*, conversation, metric: str, outcome: str, at, business_seconds, wall_seconds, cycle: int = 0):
+    """An outcome as sla.outcomes stores it: the conversation's report columns copied onto it."""
+    from datetime import timedelta
+
+    from sla.models import SlaEvent
+
+    return SlaEvent.objects.create(
+        conversation=conversation,
+        team_id=conversation.team_id,
+        channel_kind=conversation.channel.flavor,
+        metric=metric,
+        cycle=cycle,
+        outcome=outcome,
+        started_at=at - timedelta(seconds=wall_seconds or 0),
+        due_at=at,
+        happened_at=at,
+        responded_at=at if wall_seconds is not None else None,
+        business_seconds=business_seconds,
+        wall_seconds=wall_seconds,
+        channel_id=conversation.channel_id,
+        priority=conversation.priority,
+        assignee_id=conversation.assignee_id,
+        visibility=conversation.visibility,
+    )

@@ -1,0 +1,233 @@
+"""The reports' figures, aggregated in the database: met %, breaches and p50/p90/p95 of each
+metric in both clocks, by channel, team, agent and priority, conversations in and replies out,
+and the series. Nothing here loads a period's rows into Python on PostgreSQL.
+
+One definition of each figure:
+- an outcome counts in the period its instant (SlaEvent.happened_at: the reply, or the deadline
+  passed) falls in; met % is achieved / (achieved + breached);
+- a time is the wait until the reply or resolution: business seconds (what the SLA measures) and
+  wall seconds (what the customer lived); a breach still unanswered has no time yet and is left
+  out of the percentiles, not counted as zero;
+- percentiles interpolate linearly between the two nearest waits, as PostgreSQL's
+  percentile_cont does; on SQLite (the demo) percentile_cont() below does the same over the
+  waits of each group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Trunc
+
+from inbox.models import Conversation, Direction, Message, MessageKind
+from sla.models import Metric, Outcome, SlaEvent
+from sla.reports.filters import Scope
+
+FRACTIONS = (0.5, 0.9, 0.95)
+METRICS = tuple(Metric.values)
+# Report dimension -> the column on SlaEvent and Conversation it groups by.
+DIMENSIONS = {"channel": "channel_id", "team": "team_id", "agent": "assignee_id", "priority": "priority"}
+OVERALL = ""
+
+
+@dataclass(frozen=True)
+class Times:
+    """p50, p90, p95 of one clock, in seconds (None: no finished wait)."""
+
+    p50: float | None
+    p90: float | None
+    p95: float | None
+
+
+@dataclass(frozen=True)
+class MetricFigures:
+    metric: str
+    achieved: int
+    breached: int
+    business: Times
+    real: Times
+
+    @property
+    def label(self) -> str:
+        return Metric(self.metric).label
+
+    @property
+    def outcomes(self) -> int:
+        return self.achieved + self.breached
+
+    @property
+    def met_percent(self) -> float | None:
+        return 100.0 * self.achieved / self.outcomes if self.outcomes else None
+
+
+# dimension ("" for the whole scope) -> group value -> metric -> figures
+Grouped = dict[str, dict[object, dict[str, MetricFigures]]]
+
+
+def percentile_cont(ordered: Sequence[float], fraction: float) -> float | None:
+    """PostgreSQL's percentile_cont over already sorted values: linear between the nearest ranks."""
+    if not ordered:
+        return None
+    rank = fraction * (len(ordered) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def outcome_figures(scope: Scope) -> Grouped:
+    """Every metric's figures for the whole scope and by each dimension, in one pass over the events."""
+    if connection.vendor == "postgresql":
+        return _outcomes_in_postgres(scope)
+    return _outcomes_in_python(scope)
+
+
+def _event_where(scope: Scope) -> tuple[str, list[object]]:
+    clauses = ["team_id = ANY(%s)", "happened_at >= %s", "happened_at < %s"]
+    params: list[object] = [list(scope.team_ids), scope.period.start, scope.period.end]
+    if scope.channel_ids is not None:
+        clauses.append("channel_id = ANY(%s)")
+        params.append(list(scope.channel_ids))
+    for column, value in (("visibility", scope.visibility), ("priority", scope.priority)):
+        if value:
+            clauses.append(f"{column} = %s")
+            params.append(value)
+    if scope.assignee_id is not None:
+        clauses.append("assignee_id = %s")
+        params.append(scope.assignee_id)
+    return " AND ".join(clauses), params
+
+
+_COLUMNS = ("channel_id", "team_id", "assignee_id", "priority")
+# GROUPING(channel_id, team_id, assignee_id, priority) sets a bit for each column a row is NOT grouped by.
+_SET_OF_MASK = {15: OVERALL, 7: "channel", 11: "team", 13: "agent", 14: "priority"}
+
+
+def outcome_sql(scope: Scope) -> tuple[str, list[object]]:
+    """The one aggregate behind every outcome figure (bench/reports.py runs it bare, too)."""
+    where, params = _event_where(scope)
+    fractions = ", ".join(str(f) for f in FRACTIONS)
+    sql = f"""
+        SELECT GROUPING({", ".join(_COLUMNS)}), {", ".join(_COLUMNS)}, metric,
+               count(*) FILTER (WHERE outcome = 'achieved'), count(*) FILTER (WHERE outcome = 'breached'),
+               percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY business_seconds),
+               percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY wall_seconds)
+        FROM sla_slaevent WHERE {where}
+        GROUP BY GROUPING SETS ((metric), {", ".join(f"({c}, metric)" for c in _COLUMNS)})
+    """
+    return sql, params
+
+
+def _outcomes_in_postgres(scope: Scope) -> Grouped:
+    sql, params = outcome_sql(scope)
+    grouped: Grouped = {name: {} for name in (OVERALL, *DIMENSIONS)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for mask, channel_id, team_id, assignee_id, priority, metric, achieved, breached, business, wall in cursor:
+            dimension = _SET_OF_MASK[mask]
+            key = {"": None, "channel": channel_id, "team": team_id, "agent": assignee_id, "priority": priority}[dimension]
+            grouped[dimension].setdefault(key, {})[metric] = MetricFigures(
+                metric, achieved, breached, Times(*(business or (None,) * 3)), Times(*(wall or (None,) * 3))
+            )
+    return grouped
+
+
+def _outcomes_in_python(scope: Scope) -> Grouped:
+    # SQLite has no percentile_cont: the same figures over the waits of each group.
+    rows = events_in(scope).order_by().values_list(*_COLUMNS, "metric", "outcome", "business_seconds", "wall_seconds")
+    buckets: dict[tuple[str, object, str], list[tuple[str, int | None, int | None]]] = defaultdict(list)
+    for channel_id, team_id, assignee_id, priority, metric, outcome, business, wall in rows:
+        keys = {"": None, "channel": channel_id, "team": team_id, "agent": assignee_id, "priority": priority}
+        for dimension, key in keys.items():
+            buckets[(dimension, key, metric)].append((outcome, business, wall))
+    grouped: Grouped = {name: {} for name in (OVERALL, *DIMENSIONS)}
+    for (dimension, key, metric), items in buckets.items():
+        grouped[dimension].setdefault(key, {})[metric] = MetricFigures(
+            metric,
+            sum(outcome == Outcome.ACHIEVED for outcome, _, _ in items),
+            sum(outcome == Outcome.BREACHED for outcome, _, _ in items),
+            _times(b for _, b, _ in items),
+            _times(w for _, _, w in items),
+        )
+    return grouped
+
+
+def _times(values: Iterable[int | None]) -> Times:
+    ordered = sorted(float(v) for v in values if v is not None)
+    return Times(*(percentile_cont(ordered, f) for f in FRACTIONS))
+
+
+def events_in(scope: Scope) -> QuerySet:
+    return SlaEvent.objects.filter(
+        scope.conversation_filter(), happened_at__gte=scope.period.start, happened_at__lt=scope.period.end
+    )
+
+
+def conversations_in(scope: Scope) -> QuerySet:
+    return Conversation.objects.filter(
+        scope.conversation_filter(), created_at__gte=scope.period.start, created_at__lt=scope.period.end
+    )
+
+
+def replies_out(scope: Scope) -> QuerySet:
+    """Replies people sent in the period (not notes, not Parley's own acknowledgements, not failed sends)."""
+    return (
+        Message.objects.filter(
+            direction=Direction.OUT,
+            kind=MessageKind.MESSAGE,
+            automated=False,
+            platform_time__gte=scope.period.start,
+            platform_time__lt=scope.period.end,
+        )
+        .exclude(delivery_state="failed")
+        .filter(scope.conversation_filter("conversation__"))
+    )
+
+
+def counts(scope: Scope) -> dict[str, dict[object, tuple[int, int]]]:
+    """Conversations in and replies out, for the whole scope and by each dimension."""
+    out: dict[str, dict[object, tuple[int, int]]] = {}
+    came, sent = conversations_in(scope), replies_out(scope)
+    out[OVERALL] = {None: (came.count(), sent.count())}
+    for dimension, column in DIMENSIONS.items():
+        ins = dict(came.order_by().values_list(column).annotate(n=Count("id")))
+        outs = dict(sent.order_by().values_list(f"conversation__{column}").annotate(n=Count("id")))
+        out[dimension] = {key: (ins.get(key, 0), outs.get(key, 0)) for key in {*ins, *outs}}
+    return out
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime  # the bucket's local start
+    conversations_in: int
+    replies_out: int
+    breaches: int
+
+
+def series(scope: Scope) -> list[Point]:
+    """Hour by hour (up to two days) or day by day in the user's zone; quiet buckets are zeros."""
+    period = scope.period
+    step, zone = period.step, period.zone
+
+    def per_bucket(rows: QuerySet, field: str) -> dict[datetime, int]:
+        bucketed = rows.order_by().annotate(bucket=Trunc(field, step, tzinfo=zone)).values_list("bucket")
+        return dict(bucketed.annotate(n=Count("id")))
+
+    came = per_bucket(conversations_in(scope), "created_at")
+    sent = per_bucket(replies_out(scope), "platform_time")
+    breached = per_bucket(events_in(scope).filter(outcome=Outcome.BREACHED), "happened_at")
+    return [Point(at, came.get(at, 0), sent.get(at, 0), breached.get(at, 0)) for at in period.buckets()]
+
+
+def drill_down(scope: Scope, *, metric: str = "", outcome: str = "") -> QuerySet:
+    """The conversations behind a figure: those with that outcome in the period, or that came in."""
+    if metric not in METRICS:
+        return conversations_in(scope)
+    events = events_in(scope).filter(metric=metric)
+    if outcome in Outcome.values:
+        events = events.filter(outcome=outcome)
+    return Conversation.objects.filter(pk__in=events.values("conversation_id"))
