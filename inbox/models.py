@@ -276,9 +276,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "platform_time", "id"], name="msg_thread"),
             # Reports count the replies sent in a period (sla.reports).
-            models.Index(
-                fields=["platform_time"], condition=Q(direction="out", kind="message"), name="msg_replies_out"
-            ),
+            models.Index(fields=["platform_time"], condition=Q(direction="out", kind="message"), name="msg_replies_out"),
         ]
         ordering = ["platform_time", "id"]
 
