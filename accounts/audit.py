@@ -8,7 +8,6 @@ app may call it.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,6 +19,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import spreadsheets
 from accounts.models import AuditEntry, User
 
 logger = logging.getLogger(__name__)
@@ -139,28 +139,18 @@ def kinds() -> list[str]:
     return sorted(families)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # A spreadsheet would run a cell starting with these as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_rows(rows: QuerySet[AuditEntry]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = spreadsheets.line_writer()
     yield writer.writerow(["when (UTC)", "who", "kind", "what", "before", "after", "address"])
     for e in rows.iterator(chunk_size=1000):
         yield writer.writerow(
             [
-                _cell(e.created_at.astimezone(UTC).isoformat()),
-                _cell(e.actor_name),
-                _cell(e.kind),
-                _cell(e.target_label),
-                _cell(json.dumps(e.before, ensure_ascii=False, sort_keys=True) if e.before else ""),
-                _cell(json.dumps(e.after, ensure_ascii=False, sort_keys=True) if e.after else ""),
-                _cell(e.ip_address),
+                spreadsheets.cell(e.created_at.astimezone(UTC).isoformat()),
+                spreadsheets.cell(e.actor_name),
+                spreadsheets.cell(e.kind),
+                spreadsheets.cell(e.target_label),
+                spreadsheets.cell(json.dumps(e.before, ensure_ascii=False, sort_keys=True) if e.before else ""),
+                spreadsheets.cell(json.dumps(e.after, ensure_ascii=False, sort_keys=True) if e.after else ""),
+                spreadsheets.cell(e.ip_address),
             ]
         )

@@ -7,4 +7,5 @@ app_name = "sla_reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("conversations/", views.conversations, name="conversations"),
+    path("export.csv", views.export_csv, name="export"),
 ]
