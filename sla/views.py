@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib import messages as flash
@@ -73,25 +74,34 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
 @require_POST
 def calendar_delete(request: HttpRequest, calendar_id: int) -> HttpResponse:
     calendar = get_object_or_404(BusinessCalendar, pk=calendar_id)
-    try:
-        configuration.delete_calendar(calendar=calendar, actor=request.user, ip_address=client_address(request))
-    except configuration.InUse as error:
-        flash.error(request, str(error))
-        return redirect("sla:calendar", calendar_id=calendar_id)
-    flash.success(request, f"Deleted calendar {calendar.name}.")
-    return redirect("sla:settings")
+    return _delete(
+        request,
+        f"calendar {calendar.name}",
+        lambda **who: configuration.delete_calendar(calendar=calendar, **who),
+        kept_at=reverse("sla:calendar", args=[calendar_id]),
+    )
 
 
 @admin_required
 @require_POST
 def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = get_object_or_404(SlaPolicy, pk=policy_id)
+    return _delete(
+        request,
+        f"policy {policy.name}",
+        lambda **who: configuration.delete_policy(policy=policy, **who),
+        kept_at=reverse("sla:policy", args=[policy_id]),
+    )
+
+
+def _delete(request: HttpRequest, what: str, delete: Callable[..., None], *, kept_at: str) -> HttpResponse:
+    """Delete a calendar or policy, or say what still uses it and stay on its page."""
     try:
-        configuration.delete_policy(policy=policy, actor=request.user, ip_address=client_address(request))
+        delete(actor=request.user, ip_address=client_address(request))
     except configuration.InUse as error:
         flash.error(request, str(error))
-        return redirect("sla:policy", policy_id=policy_id)
-    flash.success(request, f"Deleted policy {policy.name}.")
+        return redirect(kept_at)
+    flash.success(request, f"Deleted {what}.")
     return redirect("sla:settings")
 
 
