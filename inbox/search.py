@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, Lookup, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.fields import Field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from inbox import selectors
+from inbox import search_portable, search_postgres, selectors
 from inbox.models import Channel, Conversation, Customer, Identity, Message
-from inbox.search_words import full_text_words, order_numbers, terms, whole_number
+from inbox.search_words import full_text_words, order_numbers, terms
 
 MIN_QUERY = 2
 CUSTOMER_LIMIT = 8
@@ -35,21 +34,8 @@ MESSAGE_CANDIDATES = 60
 SNIPPET_CHARS = 160
 
 
-@Field.register_lookup
-class ILike(Lookup):
-    """`field__ilike`: ILIKE as written, which a gin_trgm_ops index on the bare column serves
-    (Django's icontains wraps the column in UPPER(), which that index does not)."""
-
-    lookup_name = "ilike"
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
-
-
 def _stored_vector() -> RawSQL:
-    # The column the search migration adds on PostgreSQL (inbox/migrations/0014_search_indexes.py).
+    # The column the search migrations add on PostgreSQL (inbox/migrations/0015_search_numbers_and_scope.py).
     return RawSQL('"inbox_message"."search_vector"', [], output_field=SearchVectorField())
 
 
@@ -85,32 +71,9 @@ def full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _text_match(fields: list[str], words: list[str]) -> Q:
-    """Every word in one of the fields (trigram ILIKE on PostgreSQL, icontains elsewhere)."""
-    lookup = "ilike" if full_text() else "icontains"
-    q = Q()
-    for word in words:
-        value = _like(word) if full_text() else word
-        any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__{lookup}": value})
-        q &= any_field
-    return q
-
-
-def _match(name: str, words: list[str], numbers: list[str]) -> Q:
-    """The field holds every order-like number of the query as a whole number, or, when there is none,
-    every word."""
-    if not numbers:
-        return _text_match([name], words)
-    q = _text_match([name], numbers)
-    for number in numbers:
-        q &= Q(**{f"{name}__regex": whole_number(number)})
-    return q
+def _finder() -> ModuleType:
+    # inbox/search_postgres.py and inbox/search_portable.py answer the same questions.
+    return search_postgres if full_text() else search_portable
 
 
 def search(*, user: User, query: str) -> Results:
@@ -131,22 +94,16 @@ def search(*, user: User, query: str) -> Results:
 
 
 def _customers(team_ids: list[int], words: list[str]) -> list[CustomerHit]:
-    visible = Exists(Conversation.objects.filter(customer_id=OuterRef("customer_id"), team_id__in=team_ids))
-    identities = (
-        Identity.objects.filter(_text_match(["handle", "display_name", "external_id"], words))
-        .filter(visible)
-        .filter(customer__merged_into__isnull=True)
-        .select_related("customer")
-        .order_by("-id")[: CUSTOMER_LIMIT * 4]
-    )
-    by_name = (
-        Customer.objects.filter(_text_match(["name"], words), merged_into__isnull=True)
-        .filter(Exists(Conversation.objects.filter(customer_id=OuterRef("pk"), team_id__in=team_ids)))
-        .order_by("-id")[: CUSTOMER_LIMIT * 2]
-    )
+    finder = _finder()
+    by_name = Customer.objects.filter(pk__in=finder.customer_ids(team_ids=team_ids, words=words, limit=CUSTOMER_LIMIT * 2))
+    identities = Identity.objects.filter(
+        pk__in=finder.identity_ids(team_ids=team_ids, words=words, limit=CUSTOMER_LIMIT * 4)
+    ).select_related("customer")
+    by_name, identities = sorted(by_name, key=lambda c: -c.pk), sorted(identities, key=lambda i: -i.pk)
     found: dict[int, Customer] = {c.pk: c for c in by_name}
     for identity in identities:
-        found.setdefault(identity.customer_id, identity.customer)
+        if identity.customer.merged_into_id is None:
+            found.setdefault(identity.customer_id, identity.customer)
     if not found:
         return []
     all_identities: dict[int, list[Identity]] = {}
@@ -187,36 +144,24 @@ def _score(text: str, words: list[str]) -> float:
 
 def _conversations(team_ids: list[int], words: list[str]) -> list[ConversationHit]:
     numbers = order_numbers(words)
+    finder = _finder()
     # Scoped by the message's own channel (a channel's conversations are its team's), so the check
-    # needs no join; the conversations found are checked against the teams again below.
-    channel_ids = list(Channel.objects.filter(team_id__in=team_ids).values_list("pk", flat=True))
-    scoped = Message.objects.filter(channel_id__in=channel_ids)
+    # needs no join; the conversations found are checked against the teams again below. Whoever sees
+    # every channel needs no channel check at all.
+    channel_ids: list[int] | None = list(Channel.objects.filter(team_id__in=team_ids).values_list("pk", flat=True))
+    if not Channel.objects.exclude(pk__in=channel_ids).exists():
+        channel_ids = None
+    candidates = finder.message_ids(channel_ids=channel_ids, words=words, numbers=numbers, limit=MESSAGE_CANDIDATES)
+    ranked = Message.objects.filter(pk__in=candidates).order_by("-id")
     if full_text():
         ts_query = SearchQuery(" ".join(numbers) or full_text_words(" ".join(words)), config="simple", search_type="plain")
-        candidates = list(
-            scoped.annotate(vector=_stored_vector())
-            .filter(vector=ts_query)
-            .order_by("-id")
-            .values_list("id", flat=True)[:MESSAGE_CANDIDATES]
-        )
-        ranked = (
-            Message.objects.filter(pk__in=candidates)
-            .annotate(rank=SearchRank(_stored_vector(), ts_query))
-            .order_by("-rank", "-id")
-        )
-    else:
-        ranked = scoped.filter(_match("text", words, numbers)).order_by("-id")[:MESSAGE_CANDIDATES]
+        ranked = ranked.annotate(rank=SearchRank(_stored_vector(), ts_query)).order_by("-rank", "-id")
     messages: dict[int, Message] = {}
     for message in ranked.only("id", "conversation_id", "text", "direction", "kind", "platform_time"):
         messages.setdefault(message.conversation_id, message)
         if len(messages) >= CONVERSATION_LIMIT:
             break
-    by_subject = list(
-        Conversation.objects.filter(team_id__in=team_ids)
-        .filter(_match("subject", words, numbers))
-        .order_by("-id")
-        .values_list("id", flat=True)[:CONVERSATION_LIMIT]
-    )
+    by_subject = finder.subject_ids(team_ids=team_ids, words=words, numbers=numbers, limit=CONVERSATION_LIMIT)
     ids = list(dict.fromkeys([*by_subject, *messages]))[:CONVERSATION_LIMIT]
     conversations = _with_relations(Conversation.objects.filter(pk__in=ids, team_id__in=team_ids))
     marks = [*words, *numbers]
