@@ -21,7 +21,7 @@ from inbox.search_words import full_text_words, whole_number
 
 # Rows of a table tested directly before its index is asked.
 WINDOW = 2000
-# Messages fall in blocks of BLOCK by id (the search_block column, inbox/migrations/0016_search_blocks.py): the words
+# Messages fall in blocks of BLOCK by id (the search_block column, inbox/migrations/0017_search_blocks.py): the words
 # index leads with channel and block, so "the newest blocks only" reads only their part of a common
 # word's entries. Spans of newest blocks tried before all of them.
 BLOCK = 16384

@@ -38,6 +38,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inbox", "0015_search_numbers_and_scope")]
+    dependencies = [("inbox", "0016_report_indexes")]
 
     operations = [migrations.RunPython(forward, backward)]
