@@ -140,6 +140,12 @@ def queue_rows(
     return QueuePage(rows=rows[:limit], next_cursor=next_cursor)
 
 
+def next_in_queue(*, user: User, after: Conversation) -> Conversation | None:
+    """The conversation at the top of the user's queue other than this one: where to go once it is done."""
+    rows = queue_rows(user=user, filters=QueueFilters(), limit=2).rows
+    return next((c for c in rows if c.pk != after.pk), None)
+
+
 def _index_prefix(*, user: User, filters: QueueFilters, team_ids: list[int]) -> tuple[str, int] | None:
     """The column the best partial queue index starts with, when the filters pin it by equality."""
     if filters.scope == "mine":
@@ -434,4 +440,3 @@ def tags_matching(*, query: str, exclude: Conversation | None = None, limit: int
 
 def all_tags() -> list[Tag]:
     return list(Tag.objects.order_by("name"))
-

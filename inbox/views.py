@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import agent_required
 from inbox import actions, customer_selectors, display, ports, selectors
 from inbox.forms import NoteForm, ReplyForm
-from inbox.models import Conversation, Message, Priority, Visibility
+from inbox.models import Conversation, ConversationStatus, Message, Priority, Visibility
 from inbox.queue_rendering import filter_links, filter_params, filters_from, queue_row_html, ws_query
 
 # --- queue -----------------------------------------------------------------------------------------
@@ -135,6 +135,12 @@ def _live_context(request: HttpRequest, conversation: Conversation, seen_id: int
         "agents": selectors.team_agents(team_id=conversation.team_id),
         "priorities": Priority.choices,
         "collision": collision,
+        # Once it is resolved, the agent's next step: the top of the queue.
+        "next_conversation": (
+            selectors.next_in_queue(user=request.user, after=conversation)
+            if conversation.status == ConversationStatus.RESOLVED
+            else None
+        ),
     }
 
 

@@ -277,6 +277,13 @@
         followSentNotice();
       }
     });
+    // Resolving replaces the header and its Resolve button with it, which drops focus to the page:
+    // it goes to what comes next instead, the next conversation in the queue (or Reopen).
+    document.body.addEventListener("htmx:oobAfterSwap", function () {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      var next = document.getElementById("next-conversation") || document.getElementById("reopen");
+      if (next) next.focus();
+    });
     // A notice is true until the next thing the agent does: typing a new reply, or any other action.
     document.addEventListener("input", function (e) { if (e.target.id === "reply-text") dropSentNotice(); });
     document.body.addEventListener("htmx:beforeRequest", function (e) {

@@ -157,9 +157,7 @@ def test_a_double_clicked_send_delivers_once(browser, server, world):
     assert Conversation.objects.get(pk=conversation_id).assignee == world["alice"]
 
 
-def test_after_sending_from_the_keyboard_focus_is_back_in_the_composer_and_the_notice_follows_the_reply(
-    browser, server, world
-):
+def test_after_sending_from_the_keyboard_focus_is_back_in_the_composer_and_the_notice_follows_the_reply(browser, server, world):
     # given
     conversation_id = _ingest(world["channel"], "Is my order shipped?")
     page = _page_as(browser, server, world["alice"])
@@ -192,3 +190,20 @@ def test_a_new_customer_message_is_announced_politely_without_moving_focus(brows
     page.locator("#announcer", has_text="New message from Jo").wait_for()
     assert page.get_attribute("#announcer", "aria-live") == "polite"
     assert page.evaluate("() => document.activeElement.id") == "reply-text"
+
+
+def test_after_resolving_with_e_focus_is_on_the_next_conversation_and_enter_opens_it(browser, server, world):
+    # given two conversations waiting
+    first = _ingest(world["channel"], "My parcel is lost", thread_key="first")
+    second = _ingest(world["channel"], "Where is my refund?", thread_key="second", author=make_author(display_name="Ann"))
+    page = _page_as(browser, server, world["alice"])
+    page.goto(f"/conversations/{first}/")
+    _live(page)
+    # when
+    page.keyboard.press("e")
+    page.locator("#conv-status", has_text="Resolved").wait_for()
+    # then focus is where the next action is
+    page.wait_for_function("() => document.activeElement.id === 'next-conversation'")
+    assert Conversation.objects.get(pk=first).status == "resolved"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/conversations/{second}/")

@@ -149,6 +149,21 @@ def test_reopening_a_resolved_conversation_is_recorded(client, agent, conversati
     assert ConversationEvent.objects.filter(conversation=conversation, kind="reopened").exists()
 
 
+def test_once_resolved_the_header_leads_to_the_top_of_the_queue_or_says_it_is_empty(client, agent, conversation, channel):
+    # given another open conversation waiting in the queue
+    waiting = ingest_message(
+        inbound=make_inbound(channel=channel, text="Still there?", thread_key="other", author=make_author(display_name="Ann"))
+    ).conversation_id
+    client.force_login(agent)
+    # when
+    resolved = client.post(reverse("inbox:status", args=[conversation.pk]), {"status": "resolved"}, **HTMX).content.decode()
+    client.post(reverse("inbox:status", args=[waiting]), {"status": "resolved"}, **HTMX)
+    last = client.get(reverse("inbox:conversation", args=[waiting])).content.decode()
+    # then
+    assert f'href="/conversations/{waiting}/" id="next-conversation"' in resolved
+    assert 'id="next-conversation"' not in last and "Nothing else is waiting in your queue." in last
+
+
 def test_assigning_to_another_agent_of_the_team(client, agent, conversation, team):
     # given
     bob = make_user(teams=[team], username="bob")
