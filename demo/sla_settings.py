@@ -3,6 +3,8 @@
 from sla.models import BusinessCalendar, SlaPolicy
 
 STOCKHOLM_HOURS = {str(day): [["08:00", "17:00"]] for day in range(5)}
+# The hours the demo team is at work, whichever calendar a policy promises by: history replies fall in them.
+STAFFED_CALENDAR = "Stockholm office hours"
 
 # name, channel kind, visibility, priority, calendar, first response, next response, resolution (minutes)
 DEMO_POLICIES = [

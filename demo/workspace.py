@@ -17,7 +17,7 @@ from accounts.models import Role, Team, User
 from channels_app.simulated import traffic
 from channels_app.simulated.payloads import PERSONAS, make_inbound, persona_identity
 from demo.automation_seed import seed_automation
-from demo.sla_settings import seed_sla
+from demo.sla_settings import STAFFED_CALENDAR, seed_sla
 from inbox.actions import ingest_message, preview_of
 from inbox.inbound import InboundMessage
 from inbox.models import (
@@ -31,7 +31,9 @@ from inbox.models import (
     Message,
     Priority,
 )
-from sla.models import SlaEvent
+from sla import clock
+from sla.calendars import to_clock
+from sla.models import BusinessCalendar, SlaEvent
 from sla.rescoring import rescore
 
 DEMO_USERS = [
@@ -168,6 +170,9 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
     rng = random.Random(seed)
     agent = User.objects.get(username="agent")
     now = timezone.now()
+    # The team works office hours whatever the channel's promise: an evening or weekend message
+    # waits for the next opening, so off-hours arrivals really wait long (the arrivals report).
+    staffed = to_clock(BusinessCalendar.objects.get(name=STAFFED_CALENDAR), today=now.date())
     created = []
     # Anchor history to whole hours so the second run produces the same external ids and times.
     anchor = now.replace(minute=0, second=0, microsecond=0)
@@ -175,6 +180,7 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
         channel = channels[n % len(channels)]
         at = _arrival(rng, anchor)
         inbound = make_inbound(channel=channel, rng=rng, external_id=f"seed-{channel.pk}-{n}", at=at)
+        # Staffed minutes until the reply: counted in the team's open hours from the arrival.
         reply_after = timedelta(minutes=rng.choice([4, 12, 25, 40, 75, 150, 400]))
         # Older history is all worked through; the last day leaves some open for the queue.
         resolve = rng.random() < 0.85 or anchor - at > timedelta(days=1)
@@ -185,10 +191,12 @@ def _seed_history(*, channels: list[Channel], count: int, seed: int) -> list[int
             continue
         created.append(result.conversation_id)
         _backdate(result.conversation_id, at=at, priority=priority)
-        if at + reply_after < now:
-            _historical_reply(result.conversation_id, agent=agent, at=at + reply_after, text=reply_text)
-            if resolve:
-                _historical_resolve(result.conversation_id, agent=agent, at=at + reply_after + timedelta(minutes=30))
+        replied = clock.add_business_time(at, reply_after, staffed)
+        if replied < now:
+            _historical_reply(result.conversation_id, agent=agent, at=replied, text=reply_text)
+            resolved = clock.add_business_time(replied, timedelta(minutes=30), staffed)
+            if resolve and resolved < now:
+                _historical_resolve(result.conversation_id, agent=agent, at=resolved)
     return created
 
 

@@ -1,4 +1,5 @@
-from datetime import UTC, datetime
+import statistics
+from datetime import UTC, datetime, time
 
 import pytest
 from django.utils import timezone
@@ -9,6 +10,7 @@ from demo.workspace import FLIP_MINUTES, seed_demo
 from inbox import ports
 from inbox.models import Channel, Conversation, Customer, Message
 from inbox.ports import ReplyRefused
+from sla.models import SlaEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,23 @@ def test_the_history_has_evening_and_weekend_arrivals_and_quiet_nights():
     assert len(evenings) > len(arrivals) * 0.15
     assert len(weekends) > len(arrivals) * 0.08
     assert len(nights) < len(evenings) / 4
+
+
+def test_history_replies_come_in_office_hours_so_off_hours_arrivals_really_wait_longer():
+    # given
+    seed_demo(history=300)
+    # when
+    replies = [m.platform_time.astimezone(traffic.ZONE) for m in Message.objects.filter(external_id__startswith="seed-out-")]
+    waits = SlaEvent.objects.filter(metric="first_response", conversation__messages__external_id__startswith="seed-")
+    inside, outside = [], []
+    for event in waits.exclude(wall_seconds=None).select_related("conversation"):
+        local = event.conversation.created_at.astimezone(traffic.ZONE)
+        (inside if local.weekday() < 5 and 8 <= local.hour < 17 else outside).append(event.wall_seconds)
+    # then
+    assert replies
+    assert [r for r in replies if not (r.weekday() < 5 and time(8) <= r.time() <= time(17))] == []
+    assert inside and outside
+    assert statistics.median(outside) > 4 * statistics.median(inside)
 
 
 def test_the_demo_shows_the_platforms_refusals_on_its_simulated_facebook_channel():
