@@ -13,12 +13,13 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from inbox import changes
 from inbox.models import Conversation, ConversationEvent, ConversationStatus
+from sla.bulk_writes import bulk_set
 from sla.models import BusinessCalendar, RescoreRun, SlaClock, SlaPolicy
 from sla.scoring import NO_TIMELINE, SLA_FIELDS, Scored, build_timelines, policy_for, score, store_outcomes
 
@@ -115,34 +116,6 @@ def score_batch(ids: Sequence[int], *, now: datetime, policies: list[SlaPolicy],
             for conversation in moved:
                 changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
     return len(batch)
-
-
-def bulk_set(model: type[Model], rows: Sequence[Model], fields: Sequence[str]) -> None:
-    """Write these fields of many rows in one statement.
-
-    Django's bulk_update builds a CASE WHEN per field and row, which costs more Python than the
-    scoring itself; on PostgreSQL one UPDATE ... FROM unnest(arrays) does the same in a few
-    milliseconds. Other databases (the demo's SQLite) use bulk_update.
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(rows, list(fields))
-        return
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    pk = meta.pk
-    assert pk is not None
-    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in columns)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in [pk, *columns])
-    names = ", ".join(f'"{f.column}"' for f in [pk, *columns])
-    params = [[r.pk for r in rows]] + [[f.get_db_prep_value(getattr(r, f.attname), connection) for r in rows] for f in columns]
-    sql = (
-        f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM unnest({arrays}) AS v({names}) '
-        f'WHERE t."{pk.column}" = v."{pk.column}"'
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def progress(job: RescoreRun, *, now: datetime | None = None) -> dict[str, object]:

@@ -34,7 +34,7 @@ from sla import clock, flags
 from sla.calendars import to_clock
 from sla.evaluation import AGENT, CUSTOMER, OPEN, PENDING, RESOLVED, Entry, Evaluation, Targets, evaluate
 from sla.models import BusinessCalendar, SlaClock, SlaPolicy
-from sla.outcomes import record_outcomes
+from sla.outcomes import Replayed, record_outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -258,10 +258,9 @@ def score(conversation: Conversation, policy: SlaPolicy | None, timeline: Timeli
 
 
 def store_outcomes(batch: Sequence[Scored], *, now: datetime) -> None:
-    """The outcomes each replay found (sla.outcomes), for the conversations that have any to store."""
-    for s in batch:
-        if s.evaluation is not None:
-            record_outcomes(s.conversation, s.policy, s.evaluation, now=now, revisable=s.revisable)
+    """The outcomes each replay found (sla.outcomes), for one conversation or a whole batch at once."""
+    replays = [Replayed(s.conversation, s.policy, s.evaluation, s.revisable) for s in batch if s.evaluation is not None]
+    record_outcomes(replays, now=now)
 
 
 def detect_due(*, now: datetime | None = None, budget_seconds: float = 0.0) -> int:
