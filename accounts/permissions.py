@@ -14,6 +14,11 @@ SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 ADMIN_ROLES = (Role.ADMIN,)
 
 
+def has_role(user: Any, roles: tuple[str, ...]) -> bool:
+    """Whether a signed-in, active user holds one of the roles: views and websockets ask this one question."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and getattr(user, "role", None) in roles
+
+
 def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Login first; then a user without one of the roles gets a 404, as for anything not theirs."""
 
@@ -21,7 +26,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if getattr(request.user, "role", None) not in roles or not request.user.is_active:
+            if not has_role(request.user, roles):
                 raise Http404("Not found")
             return view(request, *args, **kwargs)
 

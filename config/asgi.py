@@ -10,12 +10,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from inbox.routing import websocket_urlpatterns  # noqa: E402
+from inbox.routing import websocket_urlpatterns as inbox_sockets  # noqa: E402
+from sla.routing import websocket_urlpatterns as sla_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(inbox_sockets + sla_sockets))),
     }
 )
 

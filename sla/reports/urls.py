@@ -7,5 +7,6 @@ app_name = "sla_reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("conversations/", views.conversations, name="conversations"),
+    path("at-risk/", views.at_risk_now, name="at_risk"),
     path("export.csv", views.export_csv, name="export"),
 ]

@@ -9,8 +9,9 @@ from django.utils import timezone
 from accounts import audit
 from accounts.permissions import supervisor_required
 from accounts.signals import client_address
+from inbox.selectors import visible_team_ids
 from sla.models import Metric, Outcome
-from sla.reports import chart, export, figures, page
+from sla.reports import at_risk, chart, export, figures, page
 from sla.reports.filters import ReportFilterForm, Scope, report_scope
 
 DRILL_PAGE = 50
@@ -88,3 +89,10 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     name = f"parley-report-{scope.period.first_day:%Y%m%d}-{scope.period.last_day:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@supervisor_required
+def at_risk_now(request: HttpRequest) -> HttpResponse:
+    """Rendered whole here; the page's websocket (sla/consumers.py) sends the rows again as they change."""
+    rows = list(at_risk.at_risk(team_ids=visible_team_ids(user=request.user))[: at_risk.SHOWN])
+    return render(request, "sla/reports/at_risk.html", {"rows": rows, "shown": at_risk.SHOWN})

@@ -342,6 +342,21 @@
     if (text) { text.focus(); text.scrollIntoView({ block: "center" }); }
   }
 
+  // --- at-risk list (supervisors) -----------------------------------------------------------
+
+  function initAtRisk(section) {
+    connect(section.dataset.ws, {
+      message: function (m) {
+        if (m.kind !== "at_risk") return;
+        var rows = document.getElementById("at-risk-rows");
+        rows.replaceChildren(fromHtml(m.html));
+        document.getElementById("at-risk-number").textContent = m.count;
+        tick();
+        if (m.said) announce(m.said);
+      },
+    }, document.getElementById("at-risk-live"));
+  }
+
   // --- keyboard ------------------------------------------------------------------------------
 
   function moveSelection(step) {
@@ -396,5 +411,7 @@
     if (queue) initQueue(queue);
     var conv = document.querySelector("section.conversation[data-ws]");
     if (conv) initConversation(conv);
+    var risk = document.querySelector("section.at-risk[data-ws]");
+    if (risk) initAtRisk(risk);
   });
 })();
