@@ -11,6 +11,6 @@ class AutomationConfig(AppConfig):
         ports.provide(
             automation=ports.Automation(
                 changed=engine.changed,
-                flagged=lambda conversation_id, flag, key: tasks.sla_flagged.delay(conversation_id, flag, key),
+                flagged=tasks.sla_flagged.delay,
             )
         )

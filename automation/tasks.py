@@ -7,8 +7,9 @@ from automation import engine
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def sla_flagged(conversation_id: int, flag: str, key: str) -> int:
-    return engine.sla_flagged(conversation_id=conversation_id, flag=flag, key=key)
+def sla_flagged(flags: list[tuple[int, str, str]]) -> int:
+    # A retry runs every flag again: each rule and notification runs once per flag key all the same.
+    return sum(engine.sla_flagged(conversation_id=pk, flag=flag, key=key) for pk, flag, key in flags)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ from django.db import transaction
 from inbox import ports
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Follow:
@@ -54,9 +56,17 @@ REASONS: dict[str, Follow] = {
 
 def announce(*, conversation_id: int, team_id: int, reason: str) -> None:
     """After the current transaction commits, hand the change to the worker."""
+    announce_many(changed=[(conversation_id, team_id)], reason=reason)
+
+
+def announce_many(*, changed: Sequence[tuple[int, int]], reason: str) -> None:
+    """Many conversations changed for one reason, [(conversation id, team id)] (a rescoring batch):
+    one callback and one push to the worker after commit, not one per conversation."""
     if reason not in REASONS:
         raise ValueError(f"unknown change reason {reason!r}")
-    transaction.on_commit(lambda: publish(conversation_id=conversation_id, team_id=team_id, reason=reason))
+    pending = list(changed)
+    if pending:
+        transaction.on_commit(lambda: publish_many(pending, reason=reason))
 
 
 def redis_keys() -> tuple[str, str]:
@@ -70,19 +80,24 @@ def redis_client() -> redis.Redis:
 
 
 def publish(*, conversation_id: int, team_id: int, reason: str) -> None:
+    publish_many([(conversation_id, team_id)], reason=reason)
+
+
+def publish_many(changed: Sequence[tuple[int, int]], *, reason: str) -> None:
     worker = ports.change_worker()
     if not settings.REDIS_URL:
-        worker.handle(conversation_id, team_id, reason)
+        for conversation_id, team_id in changed:
+            worker.handle(conversation_id, team_id, reason)
         return
     queue, flag = redis_keys()
     try:
         pipe = redis_client().pipeline(transaction=False)
-        pipe.rpush(queue, json.dumps([conversation_id, team_id, reason]))
+        pipe.rpush(queue, *(json.dumps([conversation_id, team_id, reason]) for conversation_id, team_id in changed))
         pipe.set(flag, "1", nx=True, ex=30)
         _, scheduled = pipe.execute()
     except redis.RedisError:
-        # Redis unreachable: the beat sweep rescores this conversation, nothing is lost.
-        logger.warning("change not announced", extra={"conversation_id": conversation_id}, exc_info=True)
+        # Redis unreachable: the beat sweep rescores these conversations, nothing is lost.
+        logger.warning("change not announced", extra={"conversation_ids": [pk for pk, _ in changed]}, exc_info=True)
         return
     if scheduled:
         worker.drain()

@@ -53,7 +53,9 @@ class Automation:
     worker; without the app installed nothing follows (the core works without rules)."""
 
     changed: Callable[[int, str], None]  # (conversation id, change reason), after the change's followups
-    flagged: Callable[[int, str, str], None]  # (conversation id, "sla_at_risk" or "sla_breached", key), after commit
+    # A commit's flags, [(conversation id, "sla_at_risk" or "sla_breached", key)], after commit: a
+    # rescoring batch may flag hundreds, sent to the worker as one task, not one each.
+    flagged: Callable[[list[tuple[int, str, str]]], None]
 
 
 _provided: dict[str, Any] = {}
@@ -99,8 +101,8 @@ def automation_changed(conversation_id: int, reason: str) -> None:
         hooks.changed(conversation_id, reason)
 
 
-def automation_flagged(conversation_id: int, flag: str, key: str) -> None:
-    """The scorer flagged a warning or a breach: tell the people and rules that wait for it."""
+def automation_flagged(flags: list[tuple[int, str, str]]) -> None:
+    """The scorer flagged warnings or breaches: tell the people and rules that wait for them."""
     hooks = _provided.get("automation")
     if hooks is not None:
-        hooks.flagged(conversation_id, flag, key)
+        hooks.flagged(flags)

@@ -61,7 +61,7 @@ class Writes:
     revised: list[SlaEvent] = field(default_factory=list)
     withdrawn: list[int] = field(default_factory=list)
     events: list[ConversationEvent] = field(default_factory=list)
-    breaches: list[tuple[int, str]] = field(default_factory=list)
+    breaches: list[flags.Flag] = field(default_factory=list)
 
     def store(self) -> None:
         # The unique constraint backs the one-row-per-clock rule up under concurrent scorers.
@@ -71,21 +71,21 @@ class Writes:
         if self.withdrawn:
             SlaEvent.objects.filter(pk__in=self.withdrawn).delete()
         ConversationEvent.objects.bulk_create(self.events)
-        for conversation_id, key in self.breaches:
-            flags.flagged(conversation_id, "sla_breached", key)
 
 
-def record_outcomes(replays: Sequence[Replayed], *, now: datetime) -> None:
-    """Store what each replay found: a query for the stored outcomes, then one per kind of write."""
+def record_outcomes(replays: Sequence[Replayed], *, now: datetime) -> list[flags.Flag]:
+    """Store what each replay found: a query for the stored outcomes, then one per kind of write.
+    Returns the breaches to flag (sla.flags), for the caller to flag with its other flags."""
     # Nothing to record and nothing withdrawn: spare the rescore a query.
     replays = [r for r in replays if r.evaluation.outcomes or r.revisable]
     if not replays:
-        return
+        return []
     stored = _stored([r.conversation.pk for r in replays])
     writes = Writes()
     for replay in replays:
         _follow_evidence(replay, stored.get(replay.conversation.pk, {}), writes, now=now)
     writes.store()
+    return writes.breaches
 
 
 def _stored(conversation_ids: list[int]) -> dict[int, dict[Key, Stored]]:
@@ -146,7 +146,8 @@ def _create(conversation: Conversation, policy: SlaPolicy | None, outcome: Outco
         )
     )
     if outcome.outcome == OutcomeKind.BREACHED:
-        writes.breaches.append((conversation.pk, flags.breach_key(outcome.metric, outcome.cycle, outcome.sequence)))
+        metric, cycle, sequence = outcome.metric, outcome.cycle, outcome.sequence
+        writes.breaches.append(flags.breach(conversation.pk, metric=metric, cycle=cycle, sequence=sequence))
 
 
 def _revise(conversation: Conversation, row: Stored, outcome: Outcome | None, writes: Writes, *, now: datetime) -> None:
@@ -169,7 +170,7 @@ def _revise(conversation: Conversation, row: Stored, outcome: Outcome | None, wr
         )
         became = outcome.outcome
         if became == OutcomeKind.BREACHED:
-            writes.breaches.append((conversation.pk, flags.breach_key(row.metric, row.cycle, row.sequence)))
+            writes.breaches.append(flags.breach(conversation.pk, metric=row.metric, cycle=row.cycle, sequence=row.sequence))
     writes.events.append(
         ConversationEvent(
             conversation=conversation,

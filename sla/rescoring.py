@@ -113,8 +113,7 @@ def score_batch(ids: Sequence[int], *, now: datetime, policies: list[SlaPolicy],
         ConversationEvent.objects.bulk_create([s.at_risk for s in batch if s.at_risk is not None])
         store_outcomes(batch, now=now)
         if announce:
-            for conversation in moved:
-                changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="sla")
+            changes.announce_many(changed=[(c.pk, c.team_id) for c in moved], reason="sla")
     return len(batch)
 
 

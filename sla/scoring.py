@@ -253,14 +253,20 @@ def score(conversation: Conversation, policy: SlaPolicy | None, timeline: Timeli
             data={"instant": warning_at.isoformat(), "flagged_at": now.isoformat()},
             created_at=now,
         )
-        flags.flagged(conversation.pk, "sla_at_risk", f"{clock_row.cycle}:{warning_at.isoformat()}")
     return Scored(conversation, clock_row, policy, evaluation, changed, at_risk, timeline.has_failed_reply)
 
 
 def store_outcomes(batch: Sequence[Scored], *, now: datetime) -> None:
-    """The outcomes each replay found (sla.outcomes), for one conversation or a whole batch at once."""
+    """The outcomes each replay found (sla.outcomes) and the warnings and breaches to flag, for one
+    conversation or a whole batch at once (one task for the rules engine either way)."""
     replays = [Replayed(s.conversation, s.policy, s.evaluation, s.revisable) for s in batch if s.evaluation is not None]
-    record_outcomes(replays, now=now)
+    breaches = record_outcomes(replays, now=now)
+    warnings = [
+        flags.warning(s.conversation.pk, cycle=s.clock_row.cycle, instant=s.conversation.sla_warning_at)
+        for s in batch
+        if s.at_risk is not None and s.conversation.sla_warning_at is not None
+    ]
+    flags.flagged(warnings + breaches)
 
 
 def detect_due(*, now: datetime | None = None, budget_seconds: float = 0.0) -> int:

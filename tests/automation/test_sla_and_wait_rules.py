@@ -9,11 +9,13 @@ from django.utils import timezone
 from automation import engine
 from automation.models import Hours, Rule, RuleRun, Trigger
 from automation.tasks import sla_flagged, sweep_unassigned
-from inbox.actions import assign_conversation, save_notification_preference
-from inbox.models import ConversationEvent, Notification, Priority
+from inbox.actions import assign_conversation, ingest_message, save_notification_preference
+from inbox.models import Conversation, ConversationEvent, Notification, Priority
 from sla import scoring
-from sla.models import SlaClock
+from sla.models import SlaClock, SlaPolicy
+from sla.rescoring import score_batch
 from tests.channels_app.email.mailserver import smtp_server  # noqa: F401 - a fixture
+from tests.factories import make_author, make_inbound
 from tests.sla.factories import make_calendar, make_policy
 
 pytestmark = pytest.mark.django_db
@@ -52,13 +54,36 @@ def test_a_retried_flag_task_escalates_and_tells_once(waiting, agent, supervisor
         scoring.evaluate_conversation(conversation_id=waiting.pk, now=timezone.now())
     key = "first_response:1:0"
     # when the task runs again (a redelivered message), twice
-    sla_flagged.delay(waiting.pk, "sla_breached", key)
-    sla_flagged.delay(waiting.pk, "sla_breached", key)
+    sla_flagged.delay([(waiting.pk, "sla_breached", key)])
+    sla_flagged.delay([(waiting.pk, "sla_breached", key)])
     # then
     assert RuleRun.objects.filter(conversation=waiting).count() == 1
     assert Notification.objects.filter(user=agent).count() == 1
     assert Notification.objects.filter(user=supervisor).count() == 1
     assert ConversationEvent.objects.filter(conversation=waiting, kind="rule_notified").count() == 1
+
+
+def test_a_rescoring_batch_runs_the_breach_rules_on_every_conversation_it_breaches_in_one_task(
+    channel, policy, django_capture_on_commit_callbacks
+):
+    # given: three customers waiting 40 minutes for a 30-minute first response, not yet scored
+    Rule.objects.create(name="Breach to urgent", trigger=Trigger.SLA_BREACH, set_priority="urgent")
+    at = timezone.now() - timedelta(minutes=40)
+    ids = [
+        ingest_message(
+            inbound=make_inbound(channel=channel, thread_key=f"t{i}", author=make_author(external_id=f"c{i}"), at=at)
+        ).conversation_id
+        for i in range(3)
+    ]
+    # when: saving a policy rescores them in one batch, and the worker runs what its commit hands over
+    with django_capture_on_commit_callbacks() as after_commit:
+        score_batch(ids, now=timezone.now(), policies=list(SlaPolicy.objects.select_related("calendar")))
+    with django_capture_on_commit_callbacks(execute=True):
+        for handed_over in after_commit:
+            handed_over()
+    # then: one task for the three breaches and one push for the three changes; each is urgent per the rule
+    assert len(after_commit) == 2
+    assert sorted(Conversation.objects.filter(pk__in=ids).values_list("sla_state", "priority")) == [("breached", "urgent")] * 3
 
 
 def test_an_sla_warning_runs_the_warning_rules(write, agent, policy, committed):
