@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sla.reports import views
+from sla.reports import arrivals_views, views
 
 app_name = "sla_reports"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("conversations/", views.conversations, name="conversations"),
     path("at-risk/", views.at_risk_now, name="at_risk"),
     path("export.csv", views.export_csv, name="export"),
+    path("arrivals/", arrivals_views.arrivals_page, name="arrivals"),
 ]

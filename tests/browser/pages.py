@@ -41,6 +41,7 @@ PAGES = [
     Page("SLA dashboard", "/sla/", roles=SUPERVISORS),
     Page("reports", "/sla/reports/", roles=SUPERVISORS),
     Page("at risk now", "/sla/reports/at-risk/", roles=SUPERVISORS),
+    Page("arrivals", "/sla/reports/arrivals/", roles=SUPERVISORS),
     Page("channels", "/settings/channels/", roles=ADMINS),
     Page("X channel, add", "/settings/channels/x/add/", roles=ADMINS),
     Page("X channel, edit", "/settings/channels/x/{x_channel}/", roles=ADMINS),
