@@ -13,6 +13,10 @@ connection, the same run), and prints p50/p95 per query and overall with the rat
     .venv/bin/python bench/search.py                                  # 1M conversations, 5M messages
     .venv/bin/python bench/search.py --conversations 100000 --messages-per 5 --repeat 10
 
+    .venv/bin/python bench/search.py --keep      # fill once (about 5 minutes) and keep the database
+    .venv/bin/python bench/search.py --reuse     # measure the kept database again
+
+Any run without --reuse starts by dropping parley_bench_search, a kept one too.
 Target (issue 17): p95 <= 100 ms at 1M conversations / 5M messages.
 """
 
