@@ -70,3 +70,10 @@ def _to_clock(
     years = range(year - HOLIDAY_YEARS_BACK, year + HOLIDAY_YEARS_AHEAD + 1)
     closed = set(public_holidays(country=country, subdivision=subdivision, years=years)) | set(custom)
     return clock.BusinessCalendar(timezone, weekly, frozenset(closed))
+
+
+def draft_clock(base: BusinessCalendar, weekly_hours: dict[str, list[list[str]]], *, today: date) -> clock.BusinessCalendar:
+    """Other opening hours in the base calendar's zone with its holidays: what a what-if replays under."""
+    custom = tuple(base.custom_holidays.values_list("date", flat=True)) if base.pk else ()
+    hours = tuple(sorted((int(day), tuple(tuple(s) for s in spans)) for day, spans in weekly_hours.items()))
+    return _to_clock(-1, None, base.timezone, False, hours, base.holiday_country, base.holiday_subdivision, custom, today.year)

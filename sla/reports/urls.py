@@ -7,6 +7,7 @@ app_name = "sla_reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("conversations/", views.conversations, name="conversations"),
+    path("whatif/", views.what_if, name="whatif"),
     path("at-risk/", views.at_risk_now, name="at_risk"),
     path("export.csv", views.export_csv, name="export"),
     path("arrivals/", arrivals_views.arrivals_page, name="arrivals"),

@@ -79,7 +79,9 @@ def test_a_dm_reply_scored_then_refused_by_x_turns_into_the_breach_it_was(celery
         reply = send_reply(conversation=conversation, author=agent, text="Checking", visibility="private", idempotency_key="w")
         scored_first = _wait_for(lambda: SlaEvent.objects.filter(conversation_id=conversation_id, outcome="achieved").exists())
         failed = _wait_for(lambda: Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.FAILED)
-        revised = _wait_for(lambda: ConversationEvent.objects.filter(conversation_id=conversation_id, kind="sla_revised").exists())
+        revised = _wait_for(
+            lambda: ConversationEvent.objects.filter(conversation_id=conversation_id, kind="sla_revised").exists()
+        )
         posted = [json.loads(call.request.body) for call in x_api.calls]
     # then
     assert (scored_first, failed, revised) == (True, True, True)

@@ -52,7 +52,9 @@ def test_a_reply_that_fails_after_it_was_scored_is_withdrawn_and_the_wait_restor
     channel, agent, author = make_channel(team=team), make_user(teams=[team]), make_author()
     conversation = scored(lambda: _customer_writes(channel, author=author, at=T0))
     clock.move_to(T0 + timedelta(minutes=10))
-    reply = scored(lambda: send_reply(conversation=conversation, author=agent, text="On it", visibility="public", idempotency_key="k"))
+    reply = scored(
+        lambda: send_reply(conversation=conversation, author=agent, text="On it", visibility="public", idempotency_key="k")
+    )
     assert _outcomes(conversation) == [("first_response", "achieved")]
     # when: at 9:15 the platform reports the reply failed after all
     clock.move_to(T0 + timedelta(minutes=15))
@@ -74,7 +76,9 @@ def test_a_failure_after_the_deadline_turns_the_achievement_into_a_breach(clock,
     channel, agent = make_channel(team=team), make_user(teams=[team])
     conversation = scored(lambda: _customer_writes(channel, author=make_author(), at=T0))
     clock.move_to(T0 + timedelta(minutes=10))
-    reply = scored(lambda: send_reply(conversation=conversation, author=agent, text="Hi", visibility="public", idempotency_key="k"))
+    reply = scored(
+        lambda: send_reply(conversation=conversation, author=agent, text="Hi", visibility="public", idempotency_key="k")
+    )
     # when: the failure is only known at 9:45
     clock.move_to(T0 + timedelta(minutes=45))
     scored(lambda: actions.record_reply_failed(message=Message.objects.get(pk=reply.pk), reason="Outcome unknown"))
@@ -93,7 +97,9 @@ def test_a_bounced_email_reply_is_no_reply(clock, scored):
     channel, agent = make_channel(team=team, config={"flavor": "email"}), make_user(teams=[team])
     conversation = scored(lambda: _customer_writes(channel, author=make_author(kind="sim-email"), at=T0))
     clock.move_to(T0 + timedelta(minutes=5))
-    reply = scored(lambda: send_reply(conversation=conversation, author=agent, text="Hi", visibility="private", idempotency_key="k"))
+    reply = scored(
+        lambda: send_reply(conversation=conversation, author=agent, text="Hi", visibility="private", idempotency_key="k")
+    )
     assert Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.DELIVERED
     assert _outcomes(conversation) == [("first_response", "achieved")]
     # when
@@ -113,7 +119,9 @@ def test_a_later_reply_that_got_through_keeps_the_achievement_it_earned(clock, s
     channel, agent = make_channel(team=team), make_user(teams=[team])
     conversation = scored(lambda: _customer_writes(channel, author=make_author(), at=T0))
     clock.move_to(T0 + timedelta(minutes=5))
-    first = scored(lambda: send_reply(conversation=conversation, author=agent, text="1", visibility="public", idempotency_key="a"))
+    first = scored(
+        lambda: send_reply(conversation=conversation, author=agent, text="1", visibility="public", idempotency_key="a")
+    )
     clock.move_to(T0 + timedelta(minutes=8))
     scored(lambda: send_reply(conversation=conversation, author=agent, text="2", visibility="public", idempotency_key="b"))
     # when
