@@ -279,9 +279,23 @@
     });
     // Resolving replaces the header and its Resolve button with it, which drops focus to the page:
     // it goes to what comes next instead, the next conversation in the queue (or Reopen).
+    // Assigning or setting the priority replaces the header too: focus returns to the same control
+    // (the form it was in, found by its action, and the control's name).
+    var focusedControl = null;
+    document.body.addEventListener("htmx:beforeRequest", function () {
+      var el = document.activeElement, form = el && el.form;
+      focusedControl = form && form.closest("header, .conv-head") && el.name !== "status"
+        ? { action: form.getAttribute("action"), tag: el.tagName.toLowerCase(), name: el.name }
+        : null;
+    });
     document.body.addEventListener("htmx:oobAfterSwap", function () {
       if (document.activeElement && document.activeElement !== document.body) return;
-      var next = document.getElementById("next-conversation") || document.getElementById("reopen");
+      var same = null;
+      if (focusedControl) {
+        var form = document.querySelector('form[action="' + focusedControl.action + '"]');
+        same = form && form.querySelector(focusedControl.tag + (focusedControl.name ? '[name="' + focusedControl.name + '"]' : ""));
+      }
+      var next = same || document.getElementById("next-conversation") || document.getElementById("reopen");
       if (next) next.focus();
     });
     // A notice is true until the next thing the agent does: typing a new reply, or any other action.

@@ -207,3 +207,29 @@ def test_after_resolving_with_e_focus_is_on_the_next_conversation_and_enter_open
     assert Conversation.objects.get(pk=first).status == "resolved"
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/conversations/{second}/")
+
+
+def test_after_setting_the_priority_from_the_keyboard_focus_stays_on_that_control(browser, server, world):
+    # given
+    conversation_id = _ingest(world["channel"], "My order is late", thread_key="priority")
+    page = _page_as(browser, server, world["alice"])
+    page.goto(f"/conversations/{conversation_id}/")
+    _live(page)
+    page.select_option("#conv-head select[name=priority]", "urgent")
+    page.focus("#conv-head select[name=priority]")
+    page.evaluate("() => { window.headBefore = document.getElementById('conv-head'); }")
+    # when: Tab to "Set priority", Enter
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    _wait_for_priority(conversation_id, "urgent")
+    page.wait_for_function("() => document.getElementById('conv-head') !== window.headBefore")
+    page.wait_for_function("() => document.activeElement && document.activeElement.textContent === 'Set priority'")
+    # then: the header was replaced, and focus is on the same control, not lost to the page
+    assert page.evaluate("() => document.activeElement.closest('#conv-head') !== null")
+
+
+def _wait_for_priority(conversation_id, priority, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while Conversation.objects.get(pk=conversation_id).priority != priority:
+        assert time.monotonic() < deadline, "the priority was never saved"
+        time.sleep(0.1)
