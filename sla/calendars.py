@@ -76,4 +76,6 @@ def draft_clock(base: BusinessCalendar, weekly_hours: dict[str, list[list[str]]]
     """Other opening hours in the base calendar's zone with its holidays: what a what-if replays under."""
     custom = tuple(base.custom_holidays.values_list("date", flat=True)) if base.pk else ()
     hours = tuple(sorted((int(day), tuple(tuple(s) for s in spans)) for day, spans in weekly_hours.items()))
-    return _to_clock(-1, None, base.timezone, False, hours, base.holiday_country, base.holiday_subdivision, custom, today.year)
+    # A 24/7 base has no week to change: its presets leave it 24/7.
+    always = base.always_open and not hours
+    return _to_clock(-1, None, base.timezone, always, hours, base.holiday_country, base.holiday_subdivision, custom, today.year)

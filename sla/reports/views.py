@@ -139,5 +139,7 @@ def _chosen_calendar(asked: str, calendars: list[BusinessCalendar], scope: Scope
     if chosen is None:
         # The hours the user's teams keep, before any other calendar.
         defaults = set(Team.objects.filter(pk__in=scope.team_ids).values_list("default_calendar_id", flat=True))
-        chosen = next((c for c in calendars if c.pk in defaults), calendars[0] if calendars else None)
+        # Opening hours to change, before a 24/7 calendar (which has none).
+        ordered = sorted(calendars, key=lambda c: (c.pk not in defaults, c.always_open))
+        chosen = ordered[0] if ordered else None
     return chosen

@@ -89,3 +89,19 @@ def test_an_admin_saves_the_draft_as_a_calendar_in_one_click(world):
     saved = BusinessCalendar.objects.get(name="Office (Also open Saturdays 10:00–14:00)")
     assert saved.weekly_hours["5"] == [["10:00", "14:00"]] and saved.timezone == "Europe/Stockholm"
     assert response.status_code == 200
+
+
+def test_a_supervisor_whose_first_calendar_is_24_7_gets_the_office_hours_to_change(world):
+    # given: a 24/7 calendar that sorts before the office one
+    make_calendar(name="Always", always_open=True)
+    supervisor = make_user(role=Role.SUPERVISOR, supervises=[world["team"]])
+    # when
+    with time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), tick=False):
+        response = _client(supervisor).get(reverse("sla_reports:whatif"), {**PERIOD, "draft": "until18"})
+        always = _client(supervisor).get(
+            reverse("sla_reports:whatif"),
+            {**PERIOD, "draft": "until18", "calendar": BusinessCalendar.objects.get(name="Always").pk},
+        )
+    # then
+    assert response.context["base"].name == "Office"
+    assert always.status_code == 200 and always.context["figures"]["replay"].conversations == 0
