@@ -130,10 +130,15 @@
 
   function swapById(html) {
     var frag = fromHtml(html);
+    // A live refresh must not take focus from the agent: a focused control with an id (the next
+    // conversation link, the reply box) is focused again in its fresh copy.
+    var focused = document.activeElement && document.activeElement.id;
     Array.prototype.slice.call(frag.children).forEach(function (el) {
       var old = el.id && document.getElementById(el.id);
       if (old) { old.replaceWith(el); activate(el); }
     });
+    var again = focused && document.getElementById(focused);
+    if (again && document.activeElement !== again && (!document.activeElement || document.activeElement === document.body)) again.focus();
   }
 
   function initQueue(section) {
