@@ -30,6 +30,18 @@ def setup_django(*, database: str, run_id: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def use_database(database: str) -> None:
+    """Point Django at a bench database kept from an earlier run (--reuse), as it is: no drop, no migrate."""
+    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    os.environ["DATABASE_URL"] = f"{base}/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("PARLEY_DEV", "true")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
 def drop_database(database: str) -> None:
     import psycopg
     from django.db import connections

@@ -31,7 +31,7 @@ import os  # noqa: E402
 import time  # noqa: E402
 from datetime import timedelta  # noqa: E402
 
-from bench._setup import drop_database, percentile, setup_django  # noqa: E402
+from bench._setup import drop_database, percentile, setup_django, use_database  # noqa: E402
 
 DATABASE = "parley_bench_reports"
 TEAMS, AGENTS = 10, 40
@@ -50,13 +50,7 @@ def main() -> None:
     parser.add_argument("--fill-only", action="store_true", help="seed and keep the database, measure nothing")
     args = parser.parse_args()
     if args.reuse:
-        os.environ["DATABASE_URL"] = f"{os.environ.get('BENCH_PG', 'postgres://postgres@127.0.0.1:5432')}/{DATABASE}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        os.environ.setdefault("PARLEY_DEV", "true")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
-
-        django.setup()
+        use_database(DATABASE)
     else:
         setup_django(database=DATABASE, run_id=f"bench-reports-{os.getpid()}")
     try:

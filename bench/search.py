@@ -33,7 +33,7 @@ import os  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 
-from bench._setup import drop_database, percentile, setup_django  # noqa: E402
+from bench._setup import drop_database, percentile, setup_django, use_database  # noqa: E402
 
 DATABASE = "parley_bench_search"
 TEAMS = 20
@@ -64,13 +64,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure an existing (--keep) database")
     args = parser.parse_args()
     if args.reuse:
-        os.environ["DATABASE_URL"] = f"{os.environ.get('BENCH_PG', 'postgres://postgres@127.0.0.1:5432')}/{DATABASE}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        os.environ.setdefault("PARLEY_DEV", "true")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
-
-        django.setup()
+        use_database(DATABASE)
     else:
         setup_django(database=DATABASE, run_id=f"bench-search-{os.getpid()}")
     try:

@@ -20,10 +20,11 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse  # noqa: E402
-import os  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
+
+from bench._setup import use_database  # noqa: E402
 
 DATABASE = "parley_bench_reports"
 
@@ -32,14 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", choices=["7", "30", "90"], default="90")
     args = parser.parse_args()
-    base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    os.environ["DATABASE_URL"] = f"{base}/{DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("PARLEY_DEV", "true")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    use_database(DATABASE)
     from django.db import transaction
     from django.utils import timezone
 

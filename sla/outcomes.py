@@ -156,18 +156,7 @@ def _revise(conversation: Conversation, row: Stored, outcome: Outcome | None, wr
         writes.withdrawn.append(row.pk)
         became = "running"
     else:
-        writes.revised.append(
-            SlaEvent(
-                pk=row.pk,
-                outcome=outcome.outcome,
-                started_at=outcome.started_at,
-                due_at=outcome.due_at,
-                happened_at=outcome.happened_at,
-                responded_at=outcome.responded_at,
-                business_seconds=outcome.business_seconds,
-                wall_seconds=outcome.wall_seconds,
-            )
-        )
+        writes.revised.append(SlaEvent(pk=row.pk, outcome=outcome.outcome, **_evidence(outcome)))
         became = outcome.outcome
         if became == OutcomeKind.BREACHED:
             writes.breaches.append(flags.breach(conversation.pk, metric=row.metric, cycle=row.cycle, sequence=row.sequence))
@@ -198,14 +187,21 @@ def _row(conversation: Conversation, policy: SlaPolicy | None, outcome: Outcome)
         cycle=outcome.cycle,
         sequence=outcome.sequence,
         outcome=outcome.outcome,
-        started_at=outcome.started_at,
-        due_at=outcome.due_at,
-        happened_at=outcome.happened_at,
-        responded_at=outcome.responded_at,
-        business_seconds=outcome.business_seconds,
-        wall_seconds=outcome.wall_seconds,
+        **_evidence(outcome),
         channel_id=conversation.channel_id,
         priority=conversation.priority,
         assignee_id=conversation.assignee_id,
         visibility=conversation.visibility,
     )
+
+
+def _evidence(outcome: Outcome) -> dict[str, object]:
+    """What an outcome says happened: the fields a stored row takes from it when created or revised."""
+    return {
+        "started_at": outcome.started_at,
+        "due_at": outcome.due_at,
+        "happened_at": outcome.happened_at,
+        "responded_at": outcome.responded_at,
+        "business_seconds": outcome.business_seconds,
+        "wall_seconds": outcome.wall_seconds,
+    }
