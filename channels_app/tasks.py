@@ -57,11 +57,7 @@ def poll_due_channels() -> int:
     now = timezone.now()
     count = 0
     for channel in Channel.objects.filter(POLLABLE, next_poll_at__lte=now).only("pk", "poll_interval_seconds", "next_poll_at"):
-        # The conditional update claims this round, so overlapping beats never poll twice.
-        claimed = Channel.objects.filter(pk=channel.pk, next_poll_at=channel.next_poll_at).update(
-            next_poll_at=now + timezone.timedelta(seconds=channel.poll_interval_seconds), last_polled_at=now
-        )
-        if claimed:
+        if actions.claim_poll_round(channel=channel, now=now):
             poll_channel.delay(channel.pk)
             count += 1
     return count

@@ -8,7 +8,7 @@ writes an inbox row itself. The modules, by what they write:
 - conversations: notes, assignment, status, priority
 - replies: an agent's reply queued, then sent, failed, bounced, delivered or read
 - messages: a platform's edit, removal or hiding of a message; files kept for it
-- channels: channel settings, health, polling cursors, a move to another team
+- channels: channel settings, health, poll rounds and cursors, a move to another team
 - canned: saved replies
 - tags: tags on a conversation, found or created by name
 - notifications: what a user is told (assignment, SLA, rules, mentions), read or unread
@@ -17,6 +17,7 @@ writes an inbox row itself. The modules, by what they write:
 from inbox.actions.canned import create_canned_response, delete_canned_response, update_canned_response
 from inbox.actions.channels import (
     activate_channel,
+    claim_poll_round,
     disable_channel,
     flag_channel,
     move_channel_conversations,
@@ -67,6 +68,7 @@ __all__ = [
     "add_tag",
     "assign_conversation",
     "attach_files",
+    "claim_poll_round",
     "claim_reply",
     "create_canned_response",
     "delete_canned_response",

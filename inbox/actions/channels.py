@@ -1,4 +1,4 @@
-"""Writes to channels: settings saved, health reported by connectors, cursors, a move to another team."""
+"""Writes to channels: settings saved, health reported by connectors, poll rounds and cursors, a move to another team."""
 
 from __future__ import annotations
 
@@ -153,6 +153,18 @@ def set_channel_enabled(*, channel: Channel, enabled: bool, actor: User | None, 
                 ip_address=ip_address,
             )
     return bool(changed)
+
+
+def claim_poll_round(*, channel: Channel, now: datetime) -> bool:
+    """Take this poll round of a channel due for one: False when another beat took it first.
+
+    The conditional update is the claim (on the next_poll_at the caller read), so overlapping beats
+    never poll a channel twice.
+    """
+    claimed = Channel.objects.filter(pk=channel.pk, next_poll_at=channel.next_poll_at).update(
+        next_poll_at=now + timedelta(seconds=channel.poll_interval_seconds), last_polled_at=now
+    )
+    return bool(claimed)
 
 
 def save_channel_cursor(*, channel: Channel, cursor: dict[str, Any], next_poll_at: datetime | None = None) -> None:
