@@ -192,7 +192,7 @@ def measure_queue(*, repeat: int) -> dict[tuple[str, str, int], list[float]]:
     from django.test import Client
 
     from accounts.models import User
-    from inbox import selectors
+    from inbox import queue_selectors
     from inbox.models import Channel
     from inbox.queue_rendering import filters_from
 
@@ -218,7 +218,7 @@ def measure_queue(*, repeat: int) -> dict[tuple[str, str, int], list[float]]:
                         times.append((time.perf_counter() - started) * 1000)
                         assert response.status_code == 200
                     samples[(who, name, page)] = times
-                result = selectors.queue_rows(user=user, filters=filters, after=cursor)
+                result = queue_selectors.queue_rows(user=user, filters=filters, after=cursor)
                 cursor = result.next_cursor
                 if cursor is None:
                     break  # this filter has fewer pages

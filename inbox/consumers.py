@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
-from inbox import notification_selectors, presence, selectors
+from inbox import notification_selectors, presence, queue_selectors, selectors
 from inbox.assignment import assign_for_agent
 from inbox.events import conversation_group, team_group, user_group
 from inbox.queue_rendering import filters_from, render_counts, render_queue_row
@@ -42,7 +42,7 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
 
     def _load(self, user: Any) -> tuple[list[int], list[Any], list[Any]]:
         team_ids = selectors.visible_team_ids(user=user)
-        return team_ids, selectors.queue_channels(team_ids=team_ids), selectors.all_tags()
+        return team_ids, queue_selectors.queue_channels(team_ids=team_ids), selectors.all_tags()
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "group_names", []):

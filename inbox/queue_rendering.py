@@ -18,26 +18,26 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.models import User
-from inbox import selectors
+from inbox import queue_selectors, selectors
 from inbox.models import Channel, Conversation, Priority, Tag
 
 
-def filters_from(params: Any) -> selectors.QueueFilters:
+def filters_from(params: Any) -> queue_selectors.QueueFilters:
     channel = str(params.get("channel", ""))
     scope = params.get("scope", "all")
     priority = params.get("priority", "")
     status = params.get("status", "")
     tag = str(params.get("tag", ""))
-    return selectors.QueueFilters(
+    return queue_selectors.QueueFilters(
         scope=scope if scope in ("all", "mine", "unassigned") else "all",
         channel_id=int(channel) if channel.isdigit() else None,
         priority=priority if priority in Priority.values else "",
-        status=status if status in selectors.QUEUE_STATUSES else "",
+        status=status if status in queue_selectors.QUEUE_STATUSES else "",
         tag_id=int(tag) if tag.isdigit() else None,
     )
 
 
-def filter_params(filters: selectors.QueueFilters, **override: Any) -> dict[str, str]:
+def filter_params(filters: queue_selectors.QueueFilters, **override: Any) -> dict[str, str]:
     params = {
         "scope": filters.scope,
         "channel": str(filters.channel_id or ""),
@@ -51,8 +51,8 @@ def filter_params(filters: selectors.QueueFilters, **override: Any) -> dict[str,
 
 def filter_links(
     *,
-    filters: selectors.QueueFilters,
-    counts: selectors.QueueCounts,
+    filters: queue_selectors.QueueFilters,
+    counts: queue_selectors.QueueCounts,
     channels: list[Channel],
     tags: list[Tag] | None = None,
 ) -> list[dict[str, Any]]:
@@ -71,7 +71,9 @@ def filter_links(
     return [
         {
             "name": "Show",
-            "links": [link(label, counts.scope[value], filters.scope == value, scope=value) for value, label in selectors.SCOPES],
+            "links": [
+                link(label, counts.scope[value], filters.scope == value, scope=value) for value, label in queue_selectors.SCOPES
+            ],
         },
         {
             "name": "Status",
@@ -190,7 +192,7 @@ def _why(reason: str) -> str:
     return format_html('<span class="whys" title="Why: {}">{}</span>', reason, chips)
 
 
-def ws_query(filters: selectors.QueueFilters) -> str:
+def ws_query(filters: queue_selectors.QueueFilters) -> str:
     query = urlencode(filter_params(filters))
     return "/ws/queue/" + ("?" + query if query else "")
 
@@ -199,15 +201,15 @@ def render_queue_row(
     *,
     user: User,
     conversation_id: int,
-    filters: selectors.QueueFilters | None = None,
+    filters: queue_selectors.QueueFilters | None = None,
     team_ids: list[int] | None = None,
 ) -> dict[str, Any]:
     """The fresh row for this user, or a removal when they may not or no longer should see it."""
-    filters = filters or selectors.QueueFilters()
+    filters = filters or queue_selectors.QueueFilters()
     if team_ids is None:
         team_ids = selectors.visible_team_ids(user=user)
-    conversation = selectors.queue_row(conversation_id=conversation_id, team_ids=team_ids)
-    if conversation is None or not selectors.matches_filters(conversation=conversation, user=user, filters=filters):
+    conversation = queue_selectors.queue_row(conversation_id=conversation_id, team_ids=team_ids)
+    if conversation is None or not queue_selectors.matches_filters(conversation=conversation, user=user, filters=filters):
         return {"kind": "remove", "id": conversation_id}
     return {"kind": "row", "id": conversation_id, "html": queue_row_html(conversation)}
 
@@ -215,12 +217,12 @@ def render_queue_row(
 def render_counts(
     *,
     user: User,
-    filters: selectors.QueueFilters,
+    filters: queue_selectors.QueueFilters,
     team_ids: list[int],
     channels: list[Channel],
     tags: list[Tag] | None = None,
 ) -> str:
     """The filter bar; the live socket passes the tags it loaded when it connected (no query per push)."""
-    counts = selectors.queue_counts(user=user, filters=filters, team_ids=team_ids)
+    counts = queue_selectors.queue_counts(user=user, filters=filters, team_ids=team_ids)
     groups = filter_links(filters=filters, counts=counts, channels=channels, tags=tags)
     return render_to_string("inbox/_queue_counts.html", {"filter_groups": groups})

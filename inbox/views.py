@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import agent_required
-from inbox import actions, customer_selectors, display, ports, selectors
+from inbox import actions, customer_selectors, display, ports, queue_selectors, selectors
 from inbox.forms import NoteForm, ReplyForm
 from inbox.models import Conversation, ConversationStatus, Message, Priority, Visibility
 from inbox.queue_rendering import filter_links, filter_params, filters_from, queue_row_html, ws_query
@@ -34,7 +34,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.GET.get("limit", "").isdigit():
         # Catching up after a reconnect re-reads as many rows as the page had loaded (capped).
         limit = max(1, min(int(request.GET["limit"]), 500))
-    page = selectors.queue_rows(user=request.user, filters=filters, after=after, limit=limit, team_ids=team_ids)
+    page = queue_selectors.queue_rows(user=request.user, filters=filters, after=after, limit=limit, team_ids=team_ids)
     now = timezone.now()
     context = {
         "page": page,
@@ -44,8 +44,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx and (after or request.GET.get("fragment") == "rows"):
         return render(request, "inbox/_queue_rows.html", context)
-    counts = selectors.queue_counts(user=request.user, filters=filters, team_ids=team_ids)
-    channels = selectors.queue_channels(team_ids=team_ids)
+    counts = queue_selectors.queue_counts(user=request.user, filters=filters, team_ids=team_ids)
+    channels = queue_selectors.queue_channels(team_ids=team_ids)
     context.update(
         counts=counts,
         filter_groups=filter_links(filters=filters, counts=counts, channels=channels, tags=selectors.all_tags()),
@@ -137,7 +137,7 @@ def _live_context(request: HttpRequest, conversation: Conversation, seen_id: int
         "collision": collision,
         # Once it is resolved, the agent's next step: the top of the queue.
         "next_conversation": (
-            selectors.next_in_queue(user=request.user, after=conversation)
+            queue_selectors.next_in_queue(user=request.user, after=conversation)
             if conversation.status == ConversationStatus.RESOLVED
             else None
         ),

@@ -1,7 +1,7 @@
 """Partial expression indexes that serve the queue's keyset pages straight from the index.
 
 The queue orders on (sla_rank, sla_due_at, waiting_since, id) with NULLs last; the indexes store
-the NULLs as 'infinity' so the key is one comparable row value (inbox.selectors.queue_rows writes
+the NULLs as 'infinity' so the key is one comparable row value (inbox.queue_selectors.queue_rows writes
 the same expressions). Only open and pending conversations are indexed: a tenth of the table.
 PostgreSQL only; SQLite (the embedded demo) keeps the plain conv_queue index.
 """

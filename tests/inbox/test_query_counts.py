@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox import ports, selectors
+from inbox import ports, queue_selectors, selectors
 from inbox.actions import add_note, assign_conversation, ingest_message, send_reply, set_conversation_priority
 from inbox.inbound import Attachment
 from inbox.models import Conversation
@@ -95,8 +95,8 @@ def test_the_queue_page_for_an_agent(client, django_assert_num_queries, agent, b
 def test_the_live_push_of_one_changed_row_and_its_counts(django_assert_num_queries, agent, busy_queue):
     # given: what the queue socket already holds for its user
     team_ids = selectors.visible_team_ids(user=agent)
-    channels = selectors.queue_channels(team_ids=team_ids)
-    filters = selectors.QueueFilters()
+    channels = queue_selectors.queue_channels(team_ids=team_ids)
+    filters = queue_selectors.QueueFilters()
     # when / then
     with django_assert_num_queries(2):
         row = render_queue_row(user=agent, conversation_id=busy_queue[0].pk, filters=filters, team_ids=team_ids)

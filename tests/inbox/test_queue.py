@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inbox import selectors
+from inbox import queue_selectors
 from inbox.actions import assign_conversation, set_conversation_priority, set_conversation_status
 from inbox.models import Conversation, QueueCounter
 from tests.factories import make_channel, make_user
@@ -26,7 +26,7 @@ def test_the_queue_lists_breached_first_then_by_sla_due_then_longest_waiting(tea
     set_sla(breached, state="breached", due_in_minutes=-5)
     agent = make_user(teams=[team])
     # when
-    page = selectors.queue_rows(user=agent, filters=selectors.QueueFilters())
+    page = queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters())
     # then
     assert [c.pk for c in page.rows] == [breached.pk, sooner_due.pk, later_due.pk, no_sla_long_wait.pk, no_sla_short_wait.pk]
 
@@ -36,9 +36,9 @@ def test_the_next_page_continues_where_the_first_ended_without_repeats(team, cha
     conversations = [queued_conversation(channel, text=f"c{i}", waited_minutes=i) for i in range(7)]
     agent = make_user(teams=[team])
     # when
-    first = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), limit=3)
-    second = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), after=first.next_cursor, limit=3)
-    third = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), after=second.next_cursor, limit=3)
+    first = queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters(), limit=3)
+    second = queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters(), after=first.next_cursor, limit=3)
+    third = queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters(), after=second.next_cursor, limit=3)
     # then
     seen = [c.pk for c in first.rows + second.rows + third.rows]
     assert seen == [c.pk for c in sorted(conversations, key=lambda c: c.waiting_since)]
@@ -51,7 +51,7 @@ def test_the_queue_query_uses_no_offset(client, team, channel):
         queued_conversation(channel, text=f"c{i}", waited_minutes=i)
     agent = make_user(teams=[team])
     client.force_login(agent)
-    first = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), limit=1)
+    first = queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters(), limit=1)
     # when
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("inbox:queue"), {"after": first.next_cursor})

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from inbox import selectors
+from inbox import queue_selectors
 from inbox.actions import ingest_message
 from inbox.models import Conversation
 from inbox.queue_cursor import QueueCursor
@@ -47,9 +47,9 @@ def test_a_cursor_that_is_not_ours_shows_the_first_page():
         ingest_message(inbound=make_inbound(channel=channel, thread_key=f"t{i}"))
     agent = make_user(teams=[team])
     # when
-    page = selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), after="tampered|with", limit=2)
+    page = queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters(), after="tampered|with", limit=2)
     # then
-    assert page.rows == selectors.queue_rows(user=agent, filters=selectors.QueueFilters(), limit=2).rows
+    assert page.rows == queue_selectors.queue_rows(user=agent, filters=queue_selectors.QueueFilters(), limit=2).rows
 
 
 def test_pages_through_ties_and_missing_times_visit_every_row_once_in_queue_order():
@@ -77,11 +77,11 @@ def test_pages_through_ties_and_missing_times_visit_every_row_once_in_queue_orde
         Conversation.objects.filter(pk=conversation_id).update(**shape)
         ids.append(conversation_id)
     agent = make_user(teams=[team])
-    queue = selectors.QueueFilters()
+    queue = queue_selectors.QueueFilters()
     # when
-    first = selectors.queue_rows(user=agent, filters=queue, limit=3)
-    second = selectors.queue_rows(user=agent, filters=queue, after=first.next_cursor, limit=3)
-    third = selectors.queue_rows(user=agent, filters=queue, after=second.next_cursor, limit=3)
+    first = queue_selectors.queue_rows(user=agent, filters=queue, limit=3)
+    second = queue_selectors.queue_rows(user=agent, filters=queue, after=first.next_cursor, limit=3)
+    third = queue_selectors.queue_rows(user=agent, filters=queue, after=second.next_cursor, limit=3)
     # then: breached, sooner due, then by wait (missing last) and id, then no SLA the same way
     seen = [c.pk for c in first.rows + second.rows + third.rows]
     assert seen == [ids[i] for i in (6, 7, 0, 1, 2, 3, 4, 5)]

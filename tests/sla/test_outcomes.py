@@ -9,7 +9,7 @@ from inbox import actions
 from inbox.actions import ingest_message, send_reply, set_conversation_status
 from inbox.models import Conversation, ConversationEvent, DeliveryState, Message
 from inbox.queue_rendering import queue_row_html
-from inbox.selectors import queue_row
+from inbox.queue_selectors import queue_row
 from sla.models import SlaEvent
 from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 from tests.sla.factories import make_policy
