@@ -47,10 +47,10 @@ class RuleForm(forms.ModelForm):
             "apply_policy")  # fmt: skip
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         people = User.objects.filter(is_active=True).order_by("username")
-        self.fields["assign_agent"].queryset = people  # type: ignore[attr-defined]
-        self.fields["notify_user"].queryset = people  # type: ignore[attr-defined]
+        self.fields["assign_agent"].queryset = people
+        self.fields["notify_user"].queryset = people
 
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(name, [self[f] for f in fields]) for name, fields in (("When", self.WHEN), ("If", self.IF), ("Then", self.THEN))]

@@ -203,7 +203,7 @@ def run_http(replies: int) -> None:
         def redirected(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             return original(self, method, str(url).replace("https://api.twitter.com", server.url), *args, **kwargs)
 
-        _TimeoutSession.request = redirected  # type: ignore[method-assign]
+        _TimeoutSession.request = redirected
         try:
             for n in range(replies):
                 post_id = str(1_950_000_000_000_000_000 + n)
@@ -229,7 +229,7 @@ def run_http(replies: int) -> None:
                 )
                 tasks.deliver_message.apply(args=[message.pk])  # a redelivered copy of the task
         finally:
-            _TimeoutSession.request = original  # type: ignore[method-assign]
+            _TimeoutSession.request = original
         states = Counter(Message.objects.filter(channel=channel, direction="out").values_list("delivery_state", flat=True))
         per_reply = sorted({sum(f"on it {n}".encode() in body for _, _, body in server.requests) for n in range(replies)})
         print(

@@ -177,7 +177,7 @@ def _migration_indexes() -> list[tuple[str, str, str]]:
     """The search indexes as the newest search migration leaves them."""
     import importlib
 
-    from inbox.migrations import __path__ as migration_path  # type: ignore[attr-defined]
+    from inbox.migrations import __path__ as migration_path
 
     name = sorted(p.stem for p in Path(migration_path[0]).glob("*_search_*.py"))[-1]
     return list(importlib.import_module(f"inbox.migrations.{name}").INDEXES)

@@ -192,8 +192,8 @@ def _track_data(smtp: smtplib.SMTP, body_sent: list[bool]) -> None:
         in_data[0] = True
         return data(msg)
 
-    smtp.getreply = tracked_getreply  # type: ignore[method-assign]
-    smtp.data = tracked_data  # type: ignore[method-assign]
+    smtp.getreply = tracked_getreply
+    smtp.data = tracked_data
 
 
 def _decode(value: bytes | str) -> str:
