@@ -92,6 +92,15 @@ def test_the_queue_page_for_an_agent(client, django_assert_num_queries, agent, b
     assert response.content.count(b'class="row ') == len(busy_queue)
 
 
+def test_one_queue_row_render(django_assert_num_queries, agent, busy_queue):
+    # given: what the queue socket already holds for its user
+    team_ids = selectors.visible_team_ids(user=agent)
+    # when / then: the row with its channel, customer, identity and assignee in one statement
+    with django_assert_num_queries(1):
+        row = render_queue_row(user=agent, conversation_id=busy_queue[0].pk, team_ids=team_ids)
+    assert row["kind"] == "row"
+
+
 def test_the_live_push_of_one_changed_row_and_its_counts(django_assert_num_queries, agent, busy_queue):
     # given: what the queue socket already holds for its user
     team_ids = selectors.visible_team_ids(user=agent)
