@@ -8,7 +8,7 @@ announces in turn: one module for both would import itself in a circle.)
 A Celery publish costs about a millisecond, several times an ingest's own database work, so with
 Redis the change goes onto a Redis list (one cheap RPUSH) and a single drain task per burst works
 through it; a drain already running picks up what arrives meanwhile. Nothing depends on the list
-alone: a beat sweep (sla.tasks.sweep_unscored) rescores any recently changed conversation the
+alone: a beat sweep (sla.rescoring.sweep_unscored) rescores any recently changed conversation the
 scorer has not seen since. Without Redis (the demo, embedded tests) the task runs directly.
 """
 

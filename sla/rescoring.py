@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from inbox import changes
+from inbox import changes, followups
 from inbox.models import Conversation, ConversationEvent, ConversationStatus
 from sla.bulk_writes import bulk_set
 from sla.models import BusinessCalendar, RescoreRun, SlaClock, SlaPolicy
@@ -26,6 +26,8 @@ from sla.scoring import NO_TIMELINE, SLA_FIELDS, Scored, build_timelines, policy
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+# How far back the beat sweep looks for a change the scorer never saw.
+SWEEP_WINDOW = timedelta(minutes=15)
 CLOCK_FIELDS = [
     "policy",
     "cycle",
@@ -126,3 +128,18 @@ def progress(job: RescoreRun, *, now: datetime | None = None) -> dict[str, objec
         rate = job.done / max((now - job.started_at).total_seconds(), 0.001)
         left = timedelta(seconds=round((job.total - job.done) / rate))
     return {"run": job, "share": share, "left": left, "finished": job.finished_at is not None}
+
+
+def sweep_unscored(*, limit: int = 1000) -> int:
+    """Rescore conversations changed recently but not scored since (a lost hand-off, a dead worker)."""
+    since = timezone.now() - SWEEP_WINDOW
+    stale = (
+        Conversation.objects.filter(updated_at__gte=since)
+        .filter(Q(sla_clock__isnull=True) | Q(sla_clock__evaluated_at__lt=F("updated_at")))
+        .values_list("pk", "team_id")[:limit]
+    )
+    count = 0
+    for conversation_id, team_id in stale:
+        followups.handle(conversation_id, team_id, "sweep")
+        count += 1
+    return count

@@ -1,20 +1,13 @@
-"""Celery entry points of the SLA engine: thin wrappers, the work is in sla.scoring."""
-
-from datetime import timedelta
+"""Celery entry points of the SLA engine: thin wrappers, the work is in sla.scoring and sla.rescoring."""
 
 from celery import shared_task
 from django.db import OperationalError, transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
-from inbox import followups
-from inbox.models import Conversation
 from sla import rescoring, scoring
 from sla.models import BusinessCalendar, RescoreRun
 
 # Each beat tick (every second) watches for most of a second, so flags land within milliseconds.
 DETECT_BUDGET_SECONDS = 0.9
-SWEEP_WINDOW = timedelta(minutes=15)
 
 
 @shared_task(ignore_result=True, expires=5)
@@ -29,18 +22,7 @@ def rescore_open_conversations() -> int:
 
 @shared_task
 def sweep_unscored() -> int:
-    """Rescore conversations changed recently but not scored since (a lost hand-off, a dead worker)."""
-    since = timezone.now() - SWEEP_WINDOW
-    stale = (
-        Conversation.objects.filter(updated_at__gte=since)
-        .filter(Q(sla_clock__isnull=True) | Q(sla_clock__evaluated_at__lt=F("updated_at")))
-        .values_list("pk", "team_id")[:1000]
-    )
-    count = 0
-    for conversation_id, team_id in stale:
-        followups.handle(conversation_id, team_id, "sweep")
-        count += 1
-    return count
+    return rescoring.sweep_unscored()
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

@@ -9,7 +9,7 @@ from inbox import actions
 from inbox.actions import ingest_message, send_reply
 from inbox.models import Conversation, ConversationEvent, Message
 from sla.models import SlaEvent, SlaPolicy
-from sla.rescoring import score_batch
+from sla.rescoring import score_batch, sweep_unscored
 from sla.scoring import evaluate_conversation
 from tests.factories import make_author, make_channel, make_inbound, make_team, make_user
 from tests.sla.factories import make_policy
@@ -108,3 +108,20 @@ def test_a_batch_stores_the_same_outcomes_and_events_as_one_at_a_time(django_cap
     ]
     kinds = [[kind for kind, _ in events] for _, events in _history(batched)]
     assert kinds == [["sla_breached"], ["sla_achieved"], ["sla_achieved", "sla_revised"], ["sla_breached"]]
+
+
+def test_the_sweep_rescores_a_change_whose_hand_off_was_lost(settings):
+    # given: a new conversation whose announced change never reached the worker (its after-commit
+    # callback does not run in this test transaction, as a dead worker would drop it)
+    settings.REDIS_URL = ""
+    make_policy(first_response_minutes=30)
+    channel = make_channel(team=make_team(name="Swept"))
+    conversation_id = ingest_message(inbound=make_inbound(channel=channel, thread_key="lost")).conversation_id
+    unscored = Conversation.objects.get(pk=conversation_id).sla_due_at
+    # when
+    swept = sweep_unscored()
+    # then: scored, and a second sweep finds nothing left to do
+    assert unscored is None
+    assert swept == 1
+    assert Conversation.objects.get(pk=conversation_id).sla_due_at is not None
+    assert sweep_unscored() == 0
