@@ -18,8 +18,8 @@ from channels_app.email import admin as email_admin
 from channels_app.email.connector import EmailConnector
 from channels_app.facebook import admin as facebook_admin
 from channels_app.facebook.connector import FacebookConnector
-from channels_app.facebook.connector import handle_webhook_payload as facebook_events
-from channels_app.facebook.connector import route_payload as facebook_route
+from channels_app.facebook.events import handle_webhook_payload as facebook_events
+from channels_app.facebook.events import route_payload as facebook_route
 from channels_app.facebook.webhook import FacebookWebhookRequest
 from channels_app.simulated.connector import SimulatedConnector
 from channels_app.x import admin as x_admin

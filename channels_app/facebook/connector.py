@@ -1,8 +1,9 @@
 """Facebook Pages and Messenger: Page comments and Messenger messages in, replies out.
 
 The connector polls the Page's feed and Messenger conversations, posts replies by the rules in
-replies.py, and turns each verified webhook entry into inbox actions. payloads.py maps what Graph
-sends to InboundMessage, client.py talks to Graph; every write goes through inbox.actions.
+replies.py, and finds the thread of what comes in (events.py uses it for each webhook entry).
+payloads.py maps what Graph sends to InboundMessage, client.py talks to Graph; every write goes
+through inbox.actions.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import Any, ClassVar
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from channels_app.base import ChannelAuthError, EventReport, PermanentSendError, SendError, SendResult
+from channels_app.base import ChannelAuthError, PermanentSendError, SendError, SendResult
 from channels_app.facebook import payloads, replies
 from channels_app.facebook.client import GraphClient
-from channels_app.facebook.payloads import IDENTITY_KIND, POST_ITEMS, Page, parse_time
+from channels_app.facebook.payloads import IDENTITY_KIND, Page, parse_time
 from inbox import actions
 from inbox.inbound import AuthorIdentity, InboundMessage
-from inbox.models import Channel, ChannelKind, ChannelStatus, Conversation, DeliveryState, Direction, Identity, Message
+from inbox.models import Channel, Conversation, Identity, Message
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class FacebookConnector:
             app_id=str(channel.config.get("app_id") or ""),
         )
         self.client = GraphClient(access_token=str(channel.credentials.get("page_access_token", "")))
-        # When the webhook delivery being handled arrived: the time of a message Graph gave none.
+        # When the webhook delivery being handled arrived (set by events.PageEntry): the time of a
+        # message Graph gave none.
         self.received_at: datetime | None = None
 
     # composer ---------------------------------------------------------------------------------------
@@ -245,7 +247,7 @@ class FacebookConnector:
 
     def _comment_inbound_lazy(self, value: dict[str, Any], *, source: str) -> Callable[[], InboundMessage]:
         # The thread of a reply depends on its parent, which may be ingested earlier in this batch.
-        return lambda: self._comment_inbound(value, source=source)
+        return lambda: self.comment_inbound(value, source=source)
 
     # what payloads need from the inbox --------------------------------------------------------------
 
@@ -267,173 +269,14 @@ class FacebookConnector:
         )
         return parent or payloads.comment_thread_key(post_id, parent_id)
 
-    def _comment_inbound(self, value: dict[str, Any], *, source: str) -> InboundMessage:
+    def comment_inbound(self, value: dict[str, Any], *, source: str) -> InboundMessage:
         comment_id, post_id, parent_id = payloads.comment_ids(value)
         thread_key = self._comment_thread_key(post_id=post_id, comment_id=comment_id, parent_id=parent_id)
         return payloads.comment_inbound(
             value, page=self.page, thread_key=thread_key, source=source, fallback_time=self.received_at
         )
 
-    def _messenger_inbound(self, event: dict[str, Any]) -> InboundMessage:
+    def messenger_inbound(self, event: dict[str, Any]) -> InboundMessage:
         psid = payloads.messenger_psid(event)
         first_seen = not payloads.is_echo(event) and self._first_seen(psid)
         return payloads.messenger_inbound(event, page=self.page, first_seen=first_seen, fallback_time=self.received_at)
-
-    # webhook events ---------------------------------------------------------------------------------
-
-    def handle_entry(self, entry: dict[str, Any], report: EventReport) -> None:
-        """Each change and messaging event guarded on its own: one unreadable event is kept in the
-        report with its reason, and the rest of the delivery still lands."""
-        self.received_at = report.received_at
-        for change in _listed(entry.get("changes")):
-            report.guarded("feed change", self._handle_change, change)
-        for event in _listed(entry.get("messaging")):
-            report.guarded("messaging event", self._handle_messaging, event)
-        for name in entry:
-            if name not in {"id", "time", "changes", "messaging"}:
-                logger.info("facebook entry field ignored", extra={"channel_id": self.channel.pk, "field": name})
-
-    def _handle_change(self, change: dict[str, Any]) -> int:
-        value = change.get("value") or {}
-        item, verb = value.get("item"), value.get("verb")
-        if change.get("field") != "feed" or item not in POST_ITEMS | {"comment"}:
-            logger.info(
-                "facebook change ignored",
-                extra={"channel_id": self.channel.pk, "field": change.get("field"), "item": item, "verb": verb},
-            )
-            return 0
-        if item == "comment":
-            external_id = str(value.get("comment_id") or "")
-        else:
-            external_id = str(value.get("post_id") or "")
-        if not external_id:
-            logger.info("facebook change without id ignored", extra={"channel_id": self.channel.pk, "item": item})
-            return 0
-        if verb == "add":
-            if item == "comment":
-                return self._ingest(self._comment_inbound(value, source="webhook"))
-            if self.page.wrote(value):
-                return 0  # the Page's own post: comments on it become conversations, the post does not
-            return self._ingest(
-                payloads.post_inbound(
-                    post_id=external_id, value=value, page=self.page, source="webhook", fallback_time=self.received_at
-                )
-            )
-        if verb == "edited":
-            return self._edit(external_id, value)
-        if verb in {"remove", "hide", "unhide"}:
-            self._mark(external_id, verb=verb)
-            return 0
-        logger.info("facebook verb ignored", extra={"channel_id": self.channel.pk, "item": item, "verb": verb})
-        return 0
-
-    @staticmethod
-    def _ingest(inbound: InboundMessage) -> int:
-        return int(actions.ingest_message(inbound=inbound).created)
-
-    def _edit(self, external_id: str, value: dict[str, Any]) -> int:
-        edited = actions.record_message_edited(
-            channel_id=self.channel.pk,
-            external_id=external_id,
-            text=str(value.get("message") or ""),
-            edited_at=parse_time(value.get("created_time")).isoformat(),
-        )
-        if edited:
-            return 0
-        # The add never reached us: the edited text is the first we hear of it.
-        if value.get("item") == "comment":
-            inbound = self._comment_inbound(value, source="webhook")
-        elif self.page.wrote(value):
-            return 0
-        else:
-            inbound = payloads.post_inbound(
-                post_id=external_id, value=value, page=self.page, source="webhook", fallback_time=self.received_at
-            )
-        return self._ingest(inbound)
-
-    def _mark(self, external_id: str, *, verb: str) -> None:
-        actions.record_message_visibility(channel_id=self.channel.pk, external_id=external_id, verb=verb)
-
-    def _handle_messaging(self, event: dict[str, Any]) -> int:
-        if isinstance(event.get("message"), dict) and event["message"].get("mid"):
-            if event["message"].get("is_deleted"):
-                self._mark(str(event["message"]["mid"]), verb="remove")
-                return 0
-            return self._ingest(self._messenger_inbound(event))
-        if isinstance(event.get("delivery"), dict):
-            mids = [str(m) for m in event["delivery"].get("mids") or []]
-            if not mids and event["delivery"].get("watermark"):
-                mids = self._sent_until(str(event["sender"]["id"]), event["delivery"]["watermark"])
-            actions.record_delivery_receipts(channel_id=self.channel.pk, external_ids=mids, state=DeliveryState.DELIVERED)
-            return 0
-        if isinstance(event.get("read"), dict):
-            mids = self._sent_until(str(event["sender"]["id"]), event["read"].get("watermark"))
-            actions.record_delivery_receipts(channel_id=self.channel.pk, external_ids=mids, state=DeliveryState.READ)
-            return 0
-        kinds = sorted(k for k in event if k not in {"sender", "recipient", "timestamp"})
-        logger.info("facebook messaging event ignored", extra={"channel_id": self.channel.pk, "kinds": kinds})
-        return 0
-
-    def _sent_until(self, psid: str, watermark: Any) -> list[str]:
-        """Our sent Messenger messages to this person up to a delivery or read watermark."""
-        until = parse_time(watermark)
-        return [
-            str(mid)
-            for mid in Message.objects.filter(
-                channel_id=self.channel.pk,
-                conversation__thread_key=payloads.messenger_thread_key(psid),
-                direction=Direction.OUT,
-                external_id__isnull=False,
-                platform_time__lte=until,
-            ).values_list("external_id", flat=True)
-        ]
-
-
-def channel_for_page(page_id: str) -> Channel | None:
-    return (
-        Channel.objects.filter(kind=ChannelKind.FACEBOOK, config__page_id=str(page_id))
-        .exclude(status=ChannelStatus.DISABLED)
-        .order_by("pk")
-        .first()
-    )
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def route_payload(payload: dict[str, Any]) -> Channel | None:
-    """The channel of the delivery's first entry whose Page we have."""
-    for entry in _listed(payload.get("entry")):
-        if isinstance(entry, dict):
-            channel = channel_for_page(str(entry.get("id", "")))
-            if channel is not None:
-                return channel
-    return None
-
-
-def handle_webhook_payload(payload: dict[str, Any], report: EventReport | None = None) -> int:
-    """Route each entry of a verified webhook body to its channel by Page id; return messages created."""
-    report = report if report is not None else EventReport(received_at=timezone.now())
-    before = report.created
-    if payload.get("object") != "page":
-        report.ignored = f"not a Page webhook (object {payload.get('object')!r})"
-        return 0
-    unknown = []
-    handled = 0
-    for entry in _listed(payload.get("entry")):
-        if not isinstance(entry, dict):
-            report.skip("an entry that is not an object", entry)
-            continue
-        page_id = str(entry.get("id", ""))
-        channel = channel_for_page(page_id)
-        if channel is None:
-            unknown.append(page_id)
-            continue
-        handled += 1
-        FacebookConnector(channel).handle_entry(entry, report)
-    if unknown and not handled:
-        report.ignored = f"no active Facebook channel for page {', '.join(unknown)}"
-    elif unknown:
-        logger.info("facebook webhook for unknown page", extra={"page_ids": unknown})
-    return report.created - before

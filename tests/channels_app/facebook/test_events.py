@@ -1,5 +1,5 @@
 """Each webhook event kind becoming rows: Page comments and visitor posts, their edits and removals,
-Messenger messages, echoes and receipts, and batches routed to their Page's channel."""
+Messenger messages, echoes and receipts, and batches routed to their Page's channel (channels_app.facebook.events)."""
 
 from __future__ import annotations
 
