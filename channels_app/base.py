@@ -1,9 +1,10 @@
 """The interfaces every channel package implements: its connector and its webhook request.
 
-Each package (x/, facebook/, email/, simulated/) has the same files: client.py (the platform
-library behind a small adapter), payloads.py (platform payload to inbox.inbound.InboundMessage,
-pure), connector.py (poll, send, the reply rules), webhook.py (a WebhookRequest) and admin.py
-(settings pages). channels_app.registry holds one record per kind.
+Each package (x/, facebook/, email/) has the same files: client.py (the platform library behind a
+small adapter), payloads.py (platform payload to inbox.inbound.InboundMessage, pure), connector.py
+(poll, send, the reply rules), webhook.py (a WebhookRequest; email has no webhook, it polls IMAP)
+and admin.py (settings pages). simulated/ has no platform, so only payloads.py and connector.py.
+channels_app.registry holds one record per kind.
 """
 
 from __future__ import annotations

@@ -9,11 +9,15 @@ committed.
 The modules, by what they do:
 
 - client: IMAPClient and smtplib behind a small adapter (sessions, TLS modes, errors in our terms)
-- parsing: raw bytes -> ParsedMail (headers, charsets, parts, auto-replies, bounces)
-- html: sanitising, remote images, cid: links, text <-> HTML, quoted-text folding
+- parsing: raw bytes -> ParsedMail (headers, parts, auto-replies, bounces); decoding: charsets
+  and encoded headers that lie about themselves
+- html: sanitising, remote images held back, cid: links, text <-> HTML, quoted-text folding;
+  remote_content: where a URL in a mail points (remote, inline, local or unsafe), pure
+- authenticity: what the receiving server's Authentication-Results say of the sender
 - threading: which conversation a mail joins; the [#id] subject token
 - payloads: ParsedMail -> InboundMessage (pure)
-- connector: EmailConnector (poll, one mail, quarantine, send, reply rules)
+- connector: EmailConnector (poll, send, reply rules); intake: one mail stored exactly once, or
+  quarantined (quarantine) with its kind and reason
 - idle: IMAP IDLE listeners and their supervisor (`manage.py email_idle`)
 - views, urls: what agents open from a conversation; admin: settings pages and the quarantine
 
