@@ -8,7 +8,17 @@ from django.conf import settings
 from django.db import transaction
 
 from inbox import assignment, changes, events, followups, ports
-from inbox.actions import add_note, assign_conversation, ingest_message, set_conversation_priority, set_conversation_status
+from inbox.actions import (
+    add_note,
+    assign_conversation,
+    ingest_message,
+    record_bounce,
+    record_delivery_receipts,
+    record_reply_sent,
+    send_reply,
+    set_conversation_priority,
+    set_conversation_status,
+)
 from tests.factories import make_author, make_channel, make_inbound
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +122,32 @@ def test_the_reason_table_decides_what_a_committed_change_sets_off(
         write(conversation, agent)
     # then
     assert effects == expected
+
+
+def _sent_reply(conversation, agent):
+    reply = send_reply(conversation=conversation, author=agent, text="On its way", visibility="public", idempotency_key="k1")
+    record_reply_sent(message=reply, external_id="out-1")
+    return reply
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        lambda reply: record_bounce(channel_id=reply.channel_id, external_id="out-1", reason="550 no such user"),
+        lambda reply: record_delivery_receipts(channel_id=reply.channel_id, external_ids=["out-1"], state="read"),
+    ],
+    ids=["bounce", "read receipt"],
+)
+def test_what_a_platform_reports_about_a_sent_reply_is_announced_as_a_delivery_change(
+    django_capture_on_commit_callbacks, effects, conversation, agent, report
+):
+    # given: a reply the platform accepted (its own announcements are not this test's)
+    reply = _sent_reply(conversation, agent)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        report(reply)
+    # then: a bounced reply is no reply, so the clocks are rescored; the browsers are told either way
+    assert effects == Effects(rescored=[conversation.pk], pushed=[(conversation.pk, "delivery")])
 
 
 def test_the_handler_follows_the_table_not_the_name_of_the_reason(monkeypatch, effects, conversation):
