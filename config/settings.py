@@ -1,5 +1,7 @@
 """Parley settings: everything that differs between machines comes from the environment."""
 
+import base64
+import binascii
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,13 +19,31 @@ PARLEY_DEV = env.bool("PARLEY_DEV", default=False)
 DEV_SECRET_KEY = "insecure-dev-only-key-change-me"  # noqa: S105 - public on purpose, refused in production
 DEV_FERNET_KEY = "dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE="
 
+
+def _fernet_key_bytes(key: str) -> bytes:
+    # Fernet decodes a key leniently (spaces and other stray characters are skipped), so the
+    # repository's key is recognised by the 32 bytes it decodes to, not by how it is written.
+    try:
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            "PARLEY_SECRET_KEYS: a key is not a Fernet key (32 url-safe base64-encoded bytes, see README)."
+        )
+    return raw
+
+
 SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY if PARLEY_DEV else "")
 # Fernet keys for channel secrets; the first encrypts, all decrypt, so keys can be rotated.
-PARLEY_SECRET_KEYS = env.list("PARLEY_SECRET_KEYS", default=[DEV_FERNET_KEY] if PARLEY_DEV else [])
+# "new, old" is read as two keys, spaces dropped.
+PARLEY_SECRET_KEYS = [
+    key.strip() for key in env.list("PARLEY_SECRET_KEYS", default=[DEV_FERNET_KEY] if PARLEY_DEV else []) if key.strip()
+]
 if not PARLEY_DEV:
-    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY:
+    if not SECRET_KEY or SECRET_KEY.strip() == DEV_SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY (a long random string): the repository's key is for development only.")
-    if not PARLEY_SECRET_KEYS or DEV_FERNET_KEY in PARLEY_SECRET_KEYS:
+    if not PARLEY_SECRET_KEYS or _fernet_key_bytes(DEV_FERNET_KEY) in map(_fernet_key_bytes, PARLEY_SECRET_KEYS):
         raise ImproperlyConfigured(
             "Set PARLEY_SECRET_KEYS (Fernet keys, see README): the repository's key is for development only."
         )

@@ -44,10 +44,53 @@ PRODUCTION_KEYS = {
 def test_production_refuses_to_start_with_the_repositorys_keys():
     # when
     no_keys = _manage("check")
-    repo_key = _manage("check", SECRET_KEY="insecure-dev-only-key-change-me", PARLEY_SECRET_KEYS=PRODUCTION_KEYS["PARLEY_SECRET_KEYS"])
+    repo_key = _manage(
+        "check", SECRET_KEY="insecure-dev-only-key-change-me", PARLEY_SECRET_KEYS=PRODUCTION_KEYS["PARLEY_SECRET_KEYS"]
+    )
     # then
     assert no_keys.returncode != 0 and "Set SECRET_KEY" in no_keys.stderr
     assert repo_key.returncode != 0 and "development only" in repo_key.stderr
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        "cGFybGV5LXRlc3QtcHJvZHVjdGlvbi1rZXktMzJieXQ=, dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE=",
+        " dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE=",
+        "dGhpcy1pcy1hLWRldi1vbmx5LWtleS0zMmJ5dGVzISE=\n",
+    ],
+    ids=["second-after-comma-space", "leading-space", "trailing-newline"],
+)
+def test_the_repositorys_fernet_key_is_refused_however_it_is_written(keys):
+    # given: Fernet reads a key with stray spaces as the same key, so it would decrypt with it
+    env = {**PRODUCTION_KEYS, "PARLEY_SECRET_KEYS": keys}
+    # when
+    result = _manage("check", **env)
+    # then
+    assert result.returncode != 0 and "PARLEY_SECRET_KEYS" in result.stderr and "development only" in result.stderr
+
+
+def test_a_key_that_is_not_a_fernet_key_stops_the_start_with_a_clear_message():
+    # when
+    result = _manage("check", **{**PRODUCTION_KEYS, "PARLEY_SECRET_KEYS": "not-a-fernet-key"})
+    # then
+    assert result.returncode != 0 and "not a Fernet key" in result.stderr
+
+
+def test_keys_written_with_spaces_after_the_commas_all_work():
+    # given
+    second = "c2Vjb25kLXBhcmxleS1wcm9kdWN0aW9uLWtleS0zMmI="
+    code = "from django.conf import settings as s; print(s.PARLEY_SECRET_KEYS)"
+    # when
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        **{**PRODUCTION_KEYS, "PARLEY_SECRET_KEYS": f" {PRODUCTION_KEYS['PARLEY_SECRET_KEYS']} , {second}"},
+    )
+    # then
+    assert result.stdout.strip() == str([PRODUCTION_KEYS["PARLEY_SECRET_KEYS"], second])
 
 
 def test_the_deploy_check_is_clean_in_the_production_shape():
