@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -13,9 +14,20 @@ from accounts.models import User
 
 
 def client_address(request: HttpRequest | None) -> str:
+    """The address of whoever sent the request, for the audit log and login throttling (axes).
+
+    Behind PARLEY_PROXY_COUNT reverse proxies, each appending the address it was reached from to
+    X-Forwarded-For, the client is the PARLEY_PROXY_COUNT-th entry from the right; anything left
+    of it was written by the client and proves nothing. REMOTE_ADDR is then only the nearest proxy.
+    """
     if request is None:
         return ""
-    return str(getattr(request, "axes_ip_address", "") or request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.PARLEY_PROXY_COUNT
+    if proxies > 0:
+        chain = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(chain) >= proxies:
+            return chain[-proxies][:64]
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
 @receiver(user_logged_in, dispatch_uid="parley-audit-login")

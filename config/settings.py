@@ -233,8 +233,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
-# The number of reverse proxies in front of daphne, so the client's address is read from X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("PARLEY_PROXY_COUNT", default=0) or None
+# The number of reverse proxies in front of daphne, so the client's address is read from
+# X-Forwarded-For (accounts.signals.client_address); 0 trusts no header. Left at 0 behind a proxy,
+# every login would seem to come from the proxy, and one guesser would lock everyone out.
+PARLEY_PROXY_COUNT = env.int("PARLEY_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.signals.client_address"
 
 # Customer content is hostile: no inline scripts, no remote images unless asked for per message.
 CONTENT_SECURITY_POLICY = {

@@ -2,9 +2,10 @@
 
 import pytest
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 
-from accounts.models import Role
+from accounts import security
+from accounts.models import AuditEntry, Role
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,37 @@ def test_agents_cannot_see_lockouts():
     response = client.get("/settings/security/lockouts/")
     # then
     assert response.status_code == 404
+
+
+PROXY = "10.0.0.2"  # the one reverse proxy in front of daphne; every request reaches us from it
+
+
+def _via_proxy(client: Client, form: dict[str, str], *, forwarded_for: str) -> HttpResponse:
+    return client.post("/login/", form, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+@override_settings(PARLEY_PROXY_COUNT=1)
+def test_behind_a_proxy_one_guesser_locks_out_only_their_own_address_and_username():
+    # given
+    make_user(username="maria")
+    make_user(username="omar")
+    # when: someone at 198.51.100.1 guesses maria's password, then omar logs in from elsewhere
+    for _ in range(6):
+        _via_proxy(Client(), WRONG, forwarded_for="198.51.100.1")
+    omar = _via_proxy(Client(), {"username": "omar", "password": "pw-12345678"}, forwarded_for="198.51.100.2")
+    # then
+    assert omar.status_code == 302
+    assert [(lock.username, lock.ip_address) for lock in security.current_lockouts()] == [("maria", "198.51.100.1")]
+
+
+@override_settings(PARLEY_PROXY_COUNT=1)
+def test_a_forwarded_for_header_written_by_the_client_does_not_escape_the_lockout():
+    # given: the guesser puts a new address of their own in X-Forwarded-For each time; the proxy appends the real one
+    make_user(username="omar")
+    for n in range(5):
+        _via_proxy(Client(), {"username": f"guess{n}", "password": "x"}, forwarded_for=f"192.0.2.{n}, 198.51.100.1")
+    # when
+    response = _via_proxy(Client(), {"username": "omar", "password": "pw-12345678"}, forwarded_for="192.0.2.99, 198.51.100.1")
+    # then
+    assert response.status_code == 429
+    assert set(AuditEntry.objects.filter(kind="login.failed").values_list("ip_address", flat=True)) == {"198.51.100.1"}
