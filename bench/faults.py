@@ -12,12 +12,14 @@ http  Replies posted to a server that reads each request and hangs up (bench/fau
       through the delivery task and a redelivered copy of it. Prints posts received per reply.
 smtp  Replies mailed to an aiosmtpd that answers 250 after the client's timeout. Prints mails
       received per reply.
-mail  The email fixtures and copies that differ only in content or share a Message-ID, through
-      the email channel's storing (EmailConnector.process_raw). Prints mails fed beside
-      messages plus quarantine entries.
+mail  A real-world corpus (CPython's test mails, malformed ones), the email fixtures, copies of
+      them that share a Message-ID but not their content, mails without a Message-ID and
+      byte-identical copies, all in a real Dovecot mailbox, polled as the beat would. Prints
+      mails in the mailbox beside messages plus quarantine entries (equal).
 
-Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0) and the PostgreSQL binaries under
-/usr/lib/postgresql/*/bin. Queues and channel groups are named for this run (PARLEY_RUN_ID).
+Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/0), the PostgreSQL binaries under
+/usr/lib/postgresql/*/bin and, for mail, Dovecot (dovecot-imapd). Queues and channel groups are
+named for this run (PARLEY_RUN_ID).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import hashlib
 import hmac
 import json
 import os
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -298,29 +301,44 @@ def run_mail() -> None:
     from channels_app.email.connector import EmailConnector
     from channels_app.models import QuarantinedMail
     from inbox.models import Channel, ChannelKind, Message
+    from tests.channels_app.email.corpus import corpus
+    from tests.channels_app.email.mailserver import mailbox_for, running_dovecot
 
-    team, _ = Team.objects.get_or_create(name="Faults corpus")
-    channel = Channel.objects.create(
-        kind=ChannelKind.EMAIL, name="Corpus mailbox", team=team, config={"address": "support@shop.example.com"}, credentials={}
-    )
-    corpus = [path.read_bytes() for path in sorted((ROOT / "tests" / "fixtures" / "email").glob("*.eml"))]
-    # The same Message-ID with other content, and mails without a Message-ID that share a Date,
-    # From and Subject: each is its own mail and must be kept.
-    variants = [_with_postscript(raw) for raw in corpus]
+    fixtures = [path.read_bytes() for path in sorted((ROOT / "tests" / "fixtures" / "email").glob("*.eml"))]
+    # The real-world corpus (CPython's test mails and malformed ones); the fixtures again with the
+    # same headers (Message-ID too) and other content; mails without a Message-ID that share Date,
+    # From and Subject; and byte-identical copies of the fixtures. Each copy is a mail in the
+    # folder too, so it must be accounted for (quarantined as a copy), not skipped.
+    variants = [_with_postscript(raw) for raw in fixtures]
     headerless = [
         f"From: a@example.com\r\nSubject: Same\r\nDate: Mon, 05 Jan 2026 10:00:00 +0000\r\n\r\nBody {n}\r\n".encode()
         for n in range(5)
     ]
-    fed = corpus + variants + headerless + corpus  # the last copies are true duplicates
-    connector = EmailConnector(channel)
-    for raw in fed:
-        connector.process_raw(raw)
-    messages = Message.objects.filter(channel=channel, direction="in").count()
-    quarantined = QuarantinedMail.objects.filter(channel=channel).count()
-    distinct = len({hashlib.sha256(raw).hexdigest() for raw in fed})
+    fed = [raw for _, raw in corpus()] + fixtures + variants + headerless + fixtures
+    with running_dovecot() as server:
+        box = mailbox_for(server, 1)
+        held = box.append_all(fed)
+        team, _ = Team.objects.get_or_create(name="Faults corpus")
+        channel = Channel.objects.create(
+            kind=ChannelKind.EMAIL,
+            name="Corpus mailbox",
+            team=team,
+            config=box.config(trusted_authserv_ids="mx.shop.example.com"),
+            credentials={"imap_password": box.password},
+        )
+        for _ in range(3):  # as the beat would: a poll that stops early is followed by another
+            EmailConnector(Channel.objects.get(pk=channel.pk)).poll()
+            if int((Channel.objects.get(pk=channel.pk).cursor or {}).get("last_uid", 0)) >= held:
+                break
+    read = int((Channel.objects.get(pk=channel.pk).cursor or {}).get("last_uid", 0))
+    messages = Message.objects.filter(channel=channel).count()
+    quarantined = QuarantinedMail.objects.filter(channel=channel)
+    kinds = Counter(quarantined.values_list("kind", flat=True))
+    distinct = len({hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest() for raw in fed})
     print(
-        f"mail: {len(fed)} mails in the mailbox, {distinct} distinct by content ({len(fed) - distinct} byte-identical copies); "
-        f"{messages} messages + {quarantined} quarantined = {messages + quarantined}"
+        f"mail: {held} mails in the mailbox ({distinct} distinct by content), {read} read; "
+        f"{messages} messages + {quarantined.count()} quarantined = {messages + quarantined.count()} "
+        f"(quarantine: {', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})"
     )
 
 
@@ -344,6 +362,7 @@ def main() -> None:
         PARLEY_DEV="true",
         LOG_LEVEL="ERROR",
     )
+    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="parley-faults-media-"))  # attachments, not the tree's
     from bench._setup import purge_queue, setup_django
 
     stack = None

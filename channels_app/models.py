@@ -66,6 +66,8 @@ class QuarantinedMail(models.Model):
     # sha256 of the raw bytes with line endings normalised (see channels_app.email.intake.content_hash).
     content_hash = models.CharField(max_length=64, blank=True)
     error = models.TextField()
+    # Where in the folder this mail is (UIDVALIDITY, UID): each copy there is an entry of its own.
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
     uid = models.BigIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     reprocessed_at = models.DateTimeField(null=True, blank=True)
@@ -76,10 +78,18 @@ class QuarantinedMail(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        # One entry per mail in the folder: per place when its place is known, else one per content.
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "content_hash"], condition=~Q(content_hash=""), name="quarantine_unique_content"
-            )
+                fields=["channel", "content_hash", "uidvalidity", "uid"],
+                condition=~Q(content_hash="") & Q(uidvalidity__isnull=False, uid__isnull=False),
+                name="quarantine_unique_place",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "content_hash"],
+                condition=~Q(content_hash="") & (Q(uidvalidity__isnull=True) | Q(uid__isnull=True)),
+                name="quarantine_unique_content",
+            ),
         ]
 
 

@@ -70,11 +70,7 @@ def receive(channel: Channel, raw: bytes, *, where: Where, max_mail_bytes: int, 
     """Store or quarantine one mail; returns 1 when a message was added."""
     digest = content_hash(raw)
     log = {"channel_id": channel.pk, "uid": where.uid, "content_hash": digest[:16]}
-    seen = ReceivedMail.objects.filter(channel_id=channel.pk, content_hash=digest).first()
-    if seen is not None:
-        return _seen_again(channel, raw, seen, where=where, digest=digest, log=log)
-    if QuarantinedMail.objects.filter(channel_id=channel.pk, content_hash=digest).exists():
-        logger.info("email skipped", extra={**log, "reason": "already quarantined (same content)"})
+    if _accounted_for(channel, raw, where=where, digest=digest, log=log):
         return 0
     if len(raw) > max_mail_bytes:
         reason = f"The mail is {len(raw)} bytes, more than this channel keeps as a message ({max_mail_bytes})."
@@ -112,21 +108,62 @@ def store_or_quarantine(
 
 
 def _hold(channel: Channel, raw: bytes, where: Where, digest: str, kind: str, reason: str, message_id: int | None = None) -> None:
-    quarantine.add(channel_id=channel.pk, raw=raw, kind=kind, reason=reason, uid=where.uid, digest=digest, message_id=message_id)
+    quarantine.add(
+        channel_id=channel.pk,
+        raw=raw,
+        kind=kind,
+        reason=reason,
+        uid=where.uid,
+        uidvalidity=where.uidvalidity,
+        digest=digest,
+        message_id=message_id,
+    )
 
 
-def _seen_again(channel: Channel, raw: bytes, seen: ReceivedMail, *, where: Where, digest: str, log: dict[str, object]) -> int:
-    same_folder = where.uidvalidity is not None and seen.uidvalidity == where.uidvalidity
-    if same_folder and where.uid is not None and seen.uid is not None and seen.uid != where.uid:
-        # A second, identical copy in the same folder: the count of mails there must still add up.
+def _accounted_for(channel: Channel, raw: bytes, *, where: Where, digest: str, log: dict[str, object]) -> bool:
+    """Whether a mail with this content is a message or a quarantine entry already.
+
+    Each mail in the folder is accounted for once, so the folder's count is messages plus
+    quarantine entries: read again at its place (a poll after a failed one) it adds nothing; read
+    after a UIDVALIDITY change (every UID renumbered) an entry of the old numbering moves to its
+    new place; another byte-identical copy in the same folder is quarantined as a copy.
+    """
+    seen = ReceivedMail.objects.filter(channel_id=channel.pk, content_hash=digest).first()
+    entries = list(
+        QuarantinedMail.objects.filter(channel_id=channel.pk, content_hash=digest).only("uid", "uidvalidity").order_by("pk")
+    )
+    places: list[ReceivedMail | QuarantinedMail] = ([seen] if seen is not None else []) + entries
+    if not places:
+        return False
+    if seen is not None:
+        already = f"already stored as message {seen.message_id}"
+    else:
+        already = f"already quarantined (entry {entries[0].pk})"
+    here = (where.uidvalidity, where.uid)
+    if None in here or any((place.uidvalidity, place.uid) == here for place in places):
+        logger.info("email skipped", extra={**log, "reason": f"{already} (same content)"})
+        return True
+    for place in places:
+        if place.uidvalidity == where.uidvalidity:
+            continue
+        try:
+            with transaction.atomic():
+                moved = (
+                    type(place)
+                    .objects.filter(pk=place.pk, uidvalidity=place.uidvalidity, uid=place.uid)
+                    .update(uidvalidity=where.uidvalidity, uid=where.uid)
+                )
+        except IntegrityError:
+            moved = 1  # a concurrent poll put this content at this very place
+        if moved:
+            logger.info("email skipped", extra={**log, "reason": f"{already} (same content), read again at a new place"})
+            return True
+    if seen is not None:
         reason = f"The same mail, byte for byte, is already stored as message {seen.message_id} (UID {seen.uid})."
-        _hold(channel, raw, where, digest, QuarantineKind.DUPLICATE, reason, message_id=seen.message_id)
-        return 0
-    logger.info("email skipped", extra={**log, "reason": f"already stored as message {seen.message_id} (same content)"})
-    if where.uidvalidity is not None and not same_folder:
-        # Read again after a UIDVALIDITY change: remember where it is now, for the copy test above.
-        ReceivedMail.objects.filter(pk=seen.pk).update(uidvalidity=where.uidvalidity, uid=where.uid)
-    return 0
+    else:
+        reason = f"The same mail, byte for byte, is already in the quarantine (entry {entries[0].pk}, UID {entries[0].uid})."
+    _hold(channel, raw, where, digest, QuarantineKind.DUPLICATE, reason, message_id=seen.message_id if seen else None)
+    return True
 
 
 def unique_external_id(channel: Channel, mail: ParsedMail, digest: str) -> str | None:
@@ -249,7 +286,8 @@ def reprocess_quarantined(*, item: QuarantinedMail, released_by: User | None = N
         return Retried(message_id=seen, created=False)
     try:
         with transaction.atomic():
-            message_id = store(channel, mail, digest=digest, where=Where(uid=item.uid), released=released_by is not None)
+            where = Where(uid=item.uid, uidvalidity=item.uidvalidity)
+            message_id = store(channel, mail, digest=digest, where=where, released=released_by is not None)
             done = {"reprocessed_at": now, "message_id": message_id}
             if released_by is not None and message_id is not None:
                 done.update(released_at=now, released_by=released_by)

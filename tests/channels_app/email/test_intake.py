@@ -1,6 +1,7 @@
 """Every mail kept: a duplicate only by content, the rest stored or quarantined with a reason, never nowhere."""
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,55 @@ def test_a_second_identical_copy_in_the_folder_is_listed_in_the_quarantine_as_a_
     assert created == 1
     assert (item.kind, item.uid, item.message_id) == (QuarantineKind.DUPLICATE, 2, message.pk)
     assert accounted(channel) == 2
+
+
+@pytest.mark.django_db
+def test_every_copy_in_the_folder_counts_a_third_of_a_stored_mail_and_a_second_of_an_unreadable_one(mailbox):  # noqa: F811
+    # given: a mail three times and an unreadable one twice, byte for byte
+    channel = email_channel(mailbox)
+    junk = b"This is not a mail at all, just text.\r\n"
+    for raw in (PLAIN, PLAIN, junk, PLAIN, junk):
+        mailbox.append(raw)
+    # when
+    created = poll(channel) + poll(channel)
+    # then: one message, and every other mail in the folder in the quarantine with its place
+    message = Message.objects.get(channel=channel)
+    entries = list(QuarantinedMail.objects.filter(channel=channel).order_by("uid").values_list("uid", "kind", "message_id"))
+    assert created == 1
+    assert entries == [
+        (2, QuarantineKind.DUPLICATE, message.pk),
+        (3, QuarantineKind.UNPARSEABLE, None),
+        (4, QuarantineKind.DUPLICATE, message.pk),
+        (5, QuarantineKind.DUPLICATE, None),
+    ]
+    assert "already in the quarantine" in QuarantinedMail.objects.get(channel=channel, uid=5).error
+    assert accounted(channel) == mailbox.count() == 5
+
+
+@pytest.mark.django_db
+def test_after_a_uidvalidity_change_the_copies_are_read_again_without_new_entries(mailbox):  # noqa: F811
+    # given: two copies of a mail and two of an unreadable one, read once
+    mailbox.folder = "Support"
+    mailbox.create_folder("Support")
+    channel = email_channel(mailbox)
+    junk = b"This is not a mail at all, just text.\r\n"
+    for raw in (PLAIN, junk, PLAIN, junk):
+        mailbox.append(raw)
+    poll(channel)
+    old_uidvalidity = mailbox.uidvalidity()
+    time.sleep(1.1)  # Dovecot derives UIDVALIDITY from the clock: a new second gives a new value
+    mailbox.delete_folder("Support")
+    mailbox.create_folder("Support")
+    for raw in (junk, PLAIN, junk, PLAIN):
+        mailbox.append(raw)
+    # when
+    created = poll(channel)
+    # then: the same four mails, accounted for once each, at their new places
+    assert mailbox.uidvalidity() != old_uidvalidity
+    assert created == 0
+    assert accounted(channel) == mailbox.count() == 4
+    places = QuarantinedMail.objects.filter(channel=channel).values_list("uidvalidity", "uid")
+    assert sorted(places) == [(mailbox.uidvalidity(), 1), (mailbox.uidvalidity(), 3), (mailbox.uidvalidity(), 4)]
 
 
 @pytest.mark.django_db
