@@ -1,4 +1,4 @@
-"""What the channel admin pages (x_admin, facebook_admin, email_admin) share.
+"""What the channel admin pages (x/admin.py, facebook/admin.py, email/admin.py) share.
 
 `SecretFieldsForm` makes secrets write-only: a stored secret is never rendered back, its field only
 says it is set, and a blank field keeps the stored value. `add_channel` and `edit_channel` are the
