@@ -7,8 +7,6 @@ delivery that could not be mapped, each with its reason; and a Retry that runs t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages as flash
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -24,16 +22,10 @@ from channels_app.tasks import enqueue_webhook_event
 LISTED = 200
 
 
-def _problem_filter(now: Any) -> Q:
-    stuck = Q(status=WebhookStatus.PENDING, received_at__lte=now - inbound_events.sweep_after())
-    unmapped = Q(status=WebhookStatus.PROCESSED) & ~Q(skipped=[])
-    return stuck | Q(status__in=[WebhookStatus.FAILED, WebhookStatus.GIVEN_UP, WebhookStatus.IGNORED]) | unmapped
-
-
 @admin_required
 def event_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    stuck = Q(status=WebhookStatus.PENDING, received_at__lte=now - inbound_events.sweep_after())
+    stuck = inbound_events.stuck(now)
     counts = (
         WebhookEvent.objects.values("source", "channel_id", "channel__name")
         .annotate(
@@ -48,7 +40,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
     rows = [row for row in counts if any(row[k] for k in ("stuck", "failed", "given_up", "ignored", "unmapped", "duplicates"))]
     events = list(
-        WebhookEvent.objects.filter(_problem_filter(now))
+        WebhookEvent.objects.filter(inbound_events.needs_a_look(now))
         .select_related("channel")
         .defer("payload")
         .order_by("-received_at")[:LISTED]
@@ -61,7 +53,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_retry(request: HttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("event") if value.isdigit()]
     if request.POST.get("all") == "1":
-        ids = list(WebhookEvent.objects.filter(inbound_events.RETRYABLE).values_list("pk", flat=True)[:5000])
+        ids = list(WebhookEvent.objects.filter(inbound_events.needs_a_look(timezone.now())).values_list("pk", flat=True)[:5000])
     count = inbound_events.retry_events(event_ids=ids, actor=request.user, enqueue=enqueue_webhook_event)
     flash.success(request, f"{count} event{'s' if count != 1 else ''} queued to run again.")
     return redirect("channel_settings:events")

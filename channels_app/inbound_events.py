@@ -154,16 +154,22 @@ def prune(*, now: datetime | None = None) -> int:
     return deleted
 
 
-RETRYABLE = Q(status__in=[WebhookStatus.FAILED, WebhookStatus.GIVEN_UP, WebhookStatus.IGNORED]) | (
-    Q(status=WebhookStatus.PROCESSED) & ~Q(skipped=[])
-)
+def stuck(now: datetime) -> Q:
+    """Pending past the sweep age: its task was lost or never published (the sweep will also find it)."""
+    return Q(status=WebhookStatus.PENDING, received_at__lte=now - sweep_after())
+
+
+def needs_a_look(now: datetime) -> Q:
+    """What admins see and may retry: stuck, failing, given up, ignored, or processed with unreadable parts."""
+    unmapped = Q(status=WebhookStatus.PROCESSED) & ~Q(skipped=[])
+    return stuck(now) | Q(status__in=[WebhookStatus.FAILED, WebhookStatus.GIVEN_UP, WebhookStatus.IGNORED]) | unmapped
 
 
 def retry_events(*, event_ids: Iterable[int], actor: Any, enqueue: Callable[[int], None]) -> int:
     """An admin's Retry: the events run again now (ingest is idempotent: nothing is stored twice)."""
     now = timezone.now()
     with transaction.atomic():
-        ids = list(WebhookEvent.objects.filter(RETRYABLE, pk__in=list(event_ids)).values_list("pk", flat=True))
+        ids = list(WebhookEvent.objects.filter(needs_a_look(now), pk__in=list(event_ids)).values_list("pk", flat=True))
         WebhookEvent.objects.filter(pk__in=ids).update(status=WebhookStatus.PENDING, next_attempt_at=now + sweep_after())
         for event_id in ids:
             transaction.on_commit(lambda event_id=event_id: enqueue(event_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
@@ -78,3 +79,35 @@ def test_retry_runs_a_given_up_event_again_and_it_is_stored_once(client, given_u
     assert (event.status, event.attempts) == ("processed", 20)
     assert Message.objects.filter(external_id="954491830116155396").count() == 1
     assert f"webhook-event-{event.pk}" not in response.content.decode()
+
+
+def test_an_event_stuck_waiting_is_counted_and_an_admin_can_retry_it(client, django_capture_on_commit_callbacks, monkeypatch):
+    # given: a delivery stored while the broker was down, its task never published, past the sweep age
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from channels_app import tasks
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    channel = make_x_channel()
+    body = raw_fixture("aaa_direct_message.json")
+    monkeypatch.setattr(tasks.process_webhook_event, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, channel, body, signature(body))
+    monkeypatch.undo()
+    event = WebhookEvent.objects.get()
+    WebhookEvent.objects.update(received_at=event.received_at - timedelta(minutes=10))
+    client.force_login(make_user(role=Role.ADMIN))
+    # when
+    page = client.get("/settings/channels/events/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/settings/channels/events/retry/", {"event": event.pk}, follow=True)
+    # then: counted as waiting too long, with a Retry that stores it
+    counts = page.split('id="event-counts"')[1].split("</table>")[0]
+    assert "<td>Acme on X" in counts and "<td>1</td>" in counts
+    assert f'name="event" value="{event.pk}"' in page
+    assert "1 event queued to run again." in response.content.decode()
+    event.refresh_from_db()
+    assert event.status == "processed"
+    assert Message.objects.filter(external_id="954491830116155396").count() == 1
