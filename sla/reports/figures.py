@@ -34,6 +34,7 @@ METRICS = tuple(Metric.values)
 # Report dimension -> the column on SlaEvent and Conversation it groups by.
 DIMENSIONS = {"channel": "channel_id", "team": "team_id", "agent": "assignee_id", "priority": "priority"}
 OVERALL = ""
+_TAGS = Conversation.tags.through._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ def where_sql(scope: Scope, alias: str, time_column: str) -> tuple[str, list[obj
     if scope.assignee_id is not None:
         clauses.append(f"{alias}.assignee_id = %s")
         params.append(scope.assignee_id)
+    if scope.tag_id is not None:
+        # alias "e" is sla_slaevent (its conversation_id), "c" inbox_conversation (its id).
+        conversation_id = f"{alias}.conversation_id" if alias == "e" else f"{alias}.id"
+        clauses.append(f"{conversation_id} IN (SELECT conversation_id FROM {_TAGS} WHERE tag_id = %s)")
+        params.append(scope.tag_id)
     return " AND ".join(clauses), params
 
 
@@ -163,9 +169,7 @@ def _times(values: Iterable[int | None]) -> Times:
 
 
 def events_in(scope: Scope) -> QuerySet:
-    return SlaEvent.objects.filter(
-        scope.conversation_filter(), happened_at__gte=scope.period.start, happened_at__lt=scope.period.end
-    )
+    return SlaEvent.objects.filter(scope.event_filter(), happened_at__gte=scope.period.start, happened_at__lt=scope.period.end)
 
 
 def conversations_in(scope: Scope) -> QuerySet:
@@ -239,6 +243,29 @@ def _counts_in_postgres(scope: Scope) -> dict[str, dict[object, tuple[int, int]]
     out = {name: {k: (came[name].get(k, 0), sent[name].get(k, 0)) for k in {*came[name], *sent[name]}} for name in came}
     out[OVERALL].setdefault(None, (0, 0))
     return out
+
+
+@dataclass(frozen=True)
+class TagCounts:
+    tag_id: int
+    conversations_in: dict[int, int]  # channel id -> conversations of the period with the tag
+    breaches: int  # outcomes breached in the period, any metric
+
+    @property
+    def total_in(self) -> int:
+        return sum(self.conversations_in.values())
+
+
+def by_tag(scope: Scope) -> list[TagCounts]:
+    """What customers asked about on which channel: per tag (many to many, so not one of the
+    grouped columns above; a conversation with two tags counts under each), two grouped counts."""
+    came: dict[int, dict[int, int]] = defaultdict(dict)
+    tagged = conversations_in(scope).filter(tags__isnull=False).order_by()
+    for tag_id, channel_id, n in tagged.values_list("tags", "channel_id").annotate(n=Count("id")):
+        came[tag_id][channel_id] = n
+    breached = events_in(scope).filter(outcome=Outcome.BREACHED, conversation__tags__isnull=False).order_by()
+    breaches = dict(breached.values_list("conversation__tags").annotate(n=Count("id")))
+    return [TagCounts(tag_id, came.get(tag_id, {}), breaches.get(tag_id, 0)) for tag_id in {*came, *breaches}]
 
 
 @dataclass(frozen=True)

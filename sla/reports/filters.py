@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Q
 
 from accounts.models import Team, User
-from inbox.models import Channel, Priority, Visibility
+from inbox.models import Channel, Conversation, Priority, Tag, Visibility
 from inbox.selectors import visible_team_ids
 from sla.reports.periods import CHOICES, DEFAULT, Period, parse_period
 
@@ -32,6 +32,7 @@ class Scope:
     visibility: str = ""
     priority: str = ""
     assignee_id: int | None = None
+    tag_id: int | None = None
     params: dict[str, str] = field(default_factory=dict)  # the filters as asked, for links
 
     def query_string(self, **extra: str) -> str:
@@ -39,6 +40,20 @@ class Scope:
 
     def conversation_filter(self, prefix: str = "") -> Q:
         """The filters (not the period) as a Q over inbox.Conversation, or over a relation to it."""
+        return self._columns(prefix) & self._tagged(f"{prefix}pk")
+
+    def event_filter(self) -> Q:
+        """The same over sla.SlaEvent, whose report columns are copies of its conversation's."""
+        return self._columns("") & self._tagged("conversation_id")
+
+    def _tagged(self, conversation_id: str) -> Q:
+        # A subquery on the tags table: one clause whatever the model (events carry no tags).
+        if self.tag_id is None:
+            return Q()
+        tagged = Conversation.tags.through.objects.filter(tag_id=self.tag_id).values("conversation_id")
+        return Q(**{f"{conversation_id}__in": tagged})
+
+    def _columns(self, prefix: str) -> Q:
         q = Q(**{f"{prefix}team_id__in": self.team_ids})
         if self.channel_ids is not None:
             q &= Q(**{f"{prefix}channel_id__in": self.channel_ids})
@@ -59,6 +74,7 @@ class ReportFilterForm(forms.Form):
     visibility = forms.ChoiceField(choices=(("", "Public and private"), *Visibility.choices), required=False)
     priority = forms.ChoiceField(choices=(("", "Any priority"), *Priority.choices), required=False)
     agent = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Any agent")
+    tag = forms.ModelChoiceField(queryset=Tag.objects.order_by("name"), required=False, empty_label="Any tag")
 
     def __init__(self, data: dict[str, str], *, team_ids: list[int]) -> None:
         super().__init__(data)
@@ -78,7 +94,7 @@ class ReportFilterForm(forms.Form):
 
 
 # The query parameter names, kept short and stable: they appear in every shared link.
-PARAMS = ("period", "from", "to", "team", "channel", "channel_kind", "visibility", "priority", "agent")
+PARAMS = ("period", "from", "to", "team", "channel", "channel_kind", "visibility", "priority", "agent", "tag")
 
 
 def report_scope(*, user: User, params: dict[str, str], zone: ZoneInfo, now: datetime) -> tuple[Scope, ReportFilterForm]:
@@ -105,6 +121,7 @@ def report_scope(*, user: User, params: dict[str, str], zone: ZoneInfo, now: dat
         visibility=clean.get("visibility") or "",
         priority=clean.get("priority") or "",
         assignee_id=clean["agent"].pk if clean.get("agent") else None,
+        tag_id=clean["tag"].pk if clean.get("tag") else None,
         params={k: v for k, v in asked.items() if k not in form.errors and not (k in ("from", "to") and period.key != "custom")},
     )
     return scope, form

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from accounts.models import Team, User
-from inbox.models import Channel, Priority
+from inbox.models import Channel, Priority, Tag
 from sla.models import Outcome
 from sla.reports import figures
 from sla.reports.filters import Scope
@@ -120,3 +120,33 @@ def tables(scope: Scope, grouped: figures.Grouped, counts: dict[str, dict[object
             )
         out.append(Table(dimension, TITLES[dimension], groups))
     return out
+
+
+@dataclass(frozen=True)
+class TagRow:
+    name: str
+    report_href: str  # the whole report for this tag
+    conversations_in: int
+    conversations_href: str
+    channels: list[tuple[str, int, str]]  # (channel, conversations in, their drill-down)
+    breaches: int
+
+
+def tag_rows(scope: Scope, counts: list[figures.TagCounts]) -> list[TagRow]:
+    names = dict(Tag.objects.filter(pk__in=[c.tag_id for c in counts]).values_list("pk", "name"))
+    channels = _labels("channel", {channel for c in counts for channel in c.conversations_in})
+    rows = []
+    for c in sorted(counts, key=lambda c: (-c.total_in, names.get(c.tag_id, "").lower())):
+        tag = str(c.tag_id)
+        by_channel = sorted(c.conversations_in.items(), key=lambda item: (-item[1], channels.get(item[0], "")))
+        rows.append(
+            TagRow(
+                name=names.get(c.tag_id, tag),
+                report_href=f"{reverse('sla_reports:index')}?{scope.query_string(tag=tag)}",
+                conversations_in=c.total_in,
+                conversations_href=href(scope, tag=tag),
+                channels=[(channels.get(pk, str(pk)), n, href(scope, tag=tag, channel=str(pk))) for pk, n in by_channel],
+                breaches=c.breaches,
+            )
+        )
+    return rows

@@ -36,6 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "conversations_href": page.href(scope),
         "overall": page.metric_rows(scope, grouped[figures.OVERALL].get(None, {}), {}),
         "tables": page.tables(scope, grouped, counts),
+        "tags": page.tag_rows(scope, figures.by_tag(scope)),
         "points": points,
         "chart": chart.draw(points, hourly=scope.period.hourly),
         "query": scope.query_string(),

@@ -45,7 +45,7 @@ def form_days(hours: dict[str, list[list[str]]]) -> list[tuple[int, str]]:
 def first_responses(scope: Scope, calendar: BusinessCalendar) -> Iterator[whatif.FirstResponse]:
     measured_by = Q(policy__calendar=calendar) | Q(policy__calendar__isnull=True, team__default_calendar=calendar)
     rows = (
-        SlaEvent.objects.filter(scope.conversation_filter(), measured_by, metric=Metric.FIRST_RESPONSE)
+        SlaEvent.objects.filter(scope.event_filter(), measured_by, metric=Metric.FIRST_RESPONSE)
         .filter(started_at__gte=scope.period.start, started_at__lt=scope.period.end)
         .values_list("started_at", "responded_at", "business_seconds", "policy__first_response_minutes", "outcome")
         .order_by()
