@@ -17,18 +17,18 @@ from django.utils import timezone
 
 from automation import acknowledge, conditions, facts, rule_actions
 from automation.models import MessageSignal, Rule, RuleRun, Trigger
+from inbox.changes import REASONS
 from inbox.models import Conversation, ConversationStatus
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_REASONS = ("new_conversation", "message")
 FLAG_TRIGGERS = {"sla_at_risk": Trigger.SLA_WARNING, "sla_breached": Trigger.SLA_BREACH}
 TRIGGER_WORDS = {Trigger.SLA_WARNING: "SLA at risk", Trigger.SLA_BREACH: "SLA breached"}
 
 
 def changed(conversation_id: int, reason: str) -> None:
     """After a change's followups: a customer's new message sets off the message rules."""
-    if reason in MESSAGE_REASONS:
+    if REASONS[reason].customer_message:
         message_arrived(conversation_id=conversation_id)
 
 

@@ -33,12 +33,13 @@ logger = logging.getLogger(__name__)
 class Follow:
     rescore: bool  # the SLA clocks may have moved
     assign: bool = False  # work or capacity may have freed up for automatic assignment
+    customer_message: bool = False  # a customer wrote: the rules engine's "message arrives"
 
 
 # What each kind of change sets off; every change is also pushed to the browsers that show it.
 REASONS: dict[str, Follow] = {
-    "new_conversation": Follow(rescore=True, assign=True),
-    "message": Follow(rescore=True),
+    "new_conversation": Follow(rescore=True, assign=True, customer_message=True),
+    "message": Follow(rescore=True, customer_message=True),
     "status": Follow(rescore=True, assign=True),
     "priority": Follow(rescore=True),  # policies match by priority
     "assigned": Follow(rescore=False, assign=True),

@@ -52,10 +52,20 @@ def _coalesce(items: list[bytes]) -> dict[int, tuple[int, str]]:
     for raw in items:
         conversation_id, team_id, reason = json.loads(raw)
         previous = latest.get(conversation_id)
-        if previous is not None and _weight(previous[1]) > _weight(reason):
-            reason = previous[1]
+        if previous is not None:
+            reason = _merged(previous[1], reason)
         latest[conversation_id] = (team_id, reason)
     return latest
+
+
+def _merged(kept: str, new: str) -> str:
+    """One reason that sets off what either would."""
+    a, b = REASONS[kept], REASONS[new]
+    if a.customer_message or b.customer_message:
+        # A customer's message followed by, say, a priority change must still reach the rules
+        # (they run on a message reason only): keep a message reason, one that assigns if either did.
+        return "new_conversation" if a.assign or b.assign else "message"
+    return kept if _weight(kept) > _weight(new) else new
 
 
 def _weight(reason: str) -> int:

@@ -1,9 +1,14 @@
 """Rules on a customer's message: the default complaint rules, conditions, actions, idempotency."""
 
+import uuid
+
 import pytest
+from django.conf import settings
 
 from automation import engine
 from automation.models import Rule, RuleRun, Trigger
+from inbox import followups, ports
+from inbox.actions import set_conversation_priority
 from inbox.models import ConversationEvent, Notification, Priority
 from inbox.queue_rendering import queue_row_html
 
@@ -116,3 +121,23 @@ def test_a_disabled_rule_does_nothing(write, policy):
     conversation = write("Worst service ever, you are useless", followers=99_000)
     assert conversation.priority == Priority.NORMAL
     assert not RuleRun.objects.exists()
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the change list lives in Redis; without it each change runs at once")
+def test_a_complaint_coalesced_with_a_later_change_still_runs_the_message_rules(
+    monkeypatch, settings, write, supervisor, agent, policy, committed
+):
+    # given a customer's question, then the worker falls behind: changes wait on a list of this test's own
+    settings.PARLEY_RUN_ID = f"{settings.PARLEY_RUN_ID}-coalesce-{uuid.uuid4().hex[:8]}"
+    write("Where is my order?", followers=48_200)
+    monkeypatch.setitem(ports._provided, "change_worker", ports.ChangeWorker(handle=followups.handle, drain=lambda: None))
+    conversation = write("Worst service ever, never again", followers=48_200)
+    assert conversation.priority == Priority.NORMAL  # nothing has run yet
+    # when an agent changes the conversation before the worker gets to the message
+    with committed():
+        set_conversation_priority(conversation=conversation, priority=Priority.LOW, actor=agent)
+    followups.drain()
+    # then the message's rules ran in that one pass all the same
+    conversation.refresh_from_db()
+    assert conversation.priority == Priority.URGENT
+    assert Notification.objects.filter(user=supervisor, kind="rule").count() == 1

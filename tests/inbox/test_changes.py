@@ -1,5 +1,6 @@
 """The one path from a write to what follows it: announced after commit, then rescore, push, assign by reason."""
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -176,3 +177,19 @@ def test_the_drain_handles_several_changes_of_one_conversation_in_one_pass(monke
         rescored=[conversation.pk], pushed=[(conversation.pk, "status"), (other_id, "note")], assigned=[team.pk]
     )
     assert changes.redis_client().llen(changes.redis_keys()[0]) == 0
+
+
+@pytest.mark.parametrize(
+    ("reasons", "kept"),
+    [
+        (["note", "status", "edited"], "status"),
+        (["message", "priority"], "message"),  # the rules still see the customer's message
+        (["priority", "message"], "message"),
+        (["message", "status"], "new_conversation"),  # ... and the assignment still runs
+        (["new_conversation", "sweep", "tags"], "new_conversation"),
+        (["message", "message"], "message"),
+    ],
+)
+def test_coalesced_changes_keep_everything_any_of_them_sets_off(reasons, kept):
+    items = [json.dumps([7, 1, reason]).encode() for reason in reasons]
+    assert followups._coalesce(items) == {7: (1, kept)}
