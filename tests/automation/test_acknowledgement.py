@@ -1,14 +1,15 @@
 """The honest acknowledgement end to end: out of hours, once per cycle, never a first response."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from automation.models import Acknowledgement
 from inbox.actions import send_reply, set_conversation_status
 from inbox.models import ConversationEvent, Message
-from sla.models import SlaEvent
+from sla.models import Holiday, SlaClock, SlaEvent
 from tests.factories import make_channel
 from tests.sla.factories import make_calendar, make_policy
 
@@ -83,3 +84,42 @@ def test_a_private_message_on_x_is_acknowledged(write, channel, closed_now):
 
 def test_a_channel_without_the_setting_sends_nothing(write, channel, closed_now):
     assert _acks(write("Hello?", visibility="private")) == []
+
+
+@pytest.fixture
+def stockholm_mail(mail_channel):
+    """Stockholm office hours (weekdays 08:00-17:00, Swedish public holidays), 30 minutes to answer."""
+    hours = {str(day): [["08:00", "17:00"]] for day in range(5)}
+    calendar = make_calendar(
+        name="Stockholm office", always_open=False, timezone="Europe/Stockholm", weekly_hours=hours, holiday_country="SE"
+    )
+    make_policy(name="Email", calendar=calendar, first_response_minutes=30)
+    return calendar
+
+
+@pytest.mark.parametrize(
+    ("written_at", "closed", "says", "due"),
+    [
+        # Friday 19:00: the weekend, then Monday morning
+        (datetime(2026, 12, 4, 18, 0, tzinfo=UTC), [], "We're back on Monday at 08:00; you'll hear from us by 08:30.",
+         datetime(2026, 12, 7, 7, 30, tzinfo=UTC)),
+        # Thursday 24 December 17:30: Christmas Day (a Swedish public holiday) and the weekend
+        (datetime(2026, 12, 24, 16, 30, tzinfo=UTC), [], "We're back on Monday at 08:00; you'll hear from us by 08:30.",
+         datetime(2026, 12, 28, 7, 30, tzinfo=UTC)),
+        # Friday evening with the Monday a company day off: Tuesday
+        (datetime(2026, 12, 4, 18, 0, tzinfo=UTC), [date(2026, 12, 7)],
+         "We're back on Tuesday at 08:00; you'll hear from us by 08:30.", datetime(2026, 12, 8, 7, 30, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_the_acknowledgement_names_the_opening_after_a_weekend_and_a_holiday_and_the_slas_own_due_time(
+    write, mail_channel, stockholm_mail, written_at, closed, says, due
+):
+    for day in closed:
+        Holiday.objects.create(calendar=stockholm_mail, date=day, name="Company day off")
+    # when a customer mails then
+    with time_machine.travel(written_at, tick=False):
+        conversation = write("Where is my parcel?", channel=mail_channel, visibility="private")
+    # then the promise is the opening and the first-response deadline the SLA itself keeps
+    (ack,) = _acks(conversation)
+    assert ack.text == f"Thanks for writing to us. {says}"
+    assert SlaClock.objects.get(conversation=conversation).first_response_due_at == due
