@@ -11,6 +11,7 @@ from axes.utils import reset
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import audit
 from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def current_lockouts(*, now: datetime | None = None) -> list[Lockout]:
     ]
 
 
-def unlock(*, attempt_id: int, actor: User) -> int:
+def unlock(*, attempt_id: int, actor: User, ip_address: str = "") -> int:
     """Clear the failed attempts behind one lockout, for its username and its address."""
     attempt = AccessAttempt.objects.filter(pk=attempt_id).first()
     if attempt is None:
@@ -54,4 +55,13 @@ def unlock(*, attempt_id: int, actor: User) -> int:
     cleared = reset(username=attempt.username) if attempt.username else 0
     cleared += reset(ip=attempt.ip_address) if attempt.ip_address else 0
     logger.info("login lockout cleared", extra={"actor_id": actor.pk, "attempts": cleared})
+    audit.record(
+        "login.unlocked",
+        actor=actor,
+        target=User.objects.filter(username=attempt.username).first(),
+        target_label=attempt.username or attempt.ip_address or "",
+        after={"username": attempt.username or "", "address": attempt.ip_address or "", "failures": attempt.failures_since_start},
+        changes_only=False,
+        ip_address=ip_address,
+    )
     return cleared

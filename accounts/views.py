@@ -40,7 +40,7 @@ def lockouts(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def unlock(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    if security.unlock(attempt_id=attempt_id, actor=request.user):
+    if security.unlock(attempt_id=attempt_id, actor=request.user, ip_address=client_address(request)):
         flash.success(request, "Unlocked: they can log in again now.")
     return redirect("accounts:lockouts")
 

@@ -60,6 +60,8 @@ def test_an_admin_sees_the_lockout_and_unlocks_it():
     # then
     assert "maria" in page
     assert response.status_code == 302
+    entry = AuditEntry.objects.get(kind="login.unlocked")
+    assert (entry.actor_id, entry.target_label, entry.after["failures"]) == (admin.pk, "maria", 6)
 
 
 def test_agents_cannot_see_lockouts():
