@@ -27,7 +27,7 @@ from channels_app.email.threading import decide_thread, support_address
 from channels_app.models import QuarantinedMail, QuarantineKind, ReceivedMail
 from inbox import actions
 from inbox.inbound import Attachment
-from inbox.models import Channel, Conversation, Direction, Message, StoredAttachment
+from inbox.models import Channel, Direction, Message, StoredAttachment
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -291,12 +291,12 @@ def reprocess_quarantined(*, item: QuarantinedMail, released_by: User | None = N
             done = {"reprocessed_at": now, "message_id": message_id}
             if released_by is not None and message_id is not None:
                 done.update(released_at=now, released_by=released_by)
-                conversation = Conversation.objects.get(messages__pk=message_id)
-                actions.record_event(
-                    conversation=conversation,
-                    kind="mail_released",
-                    actor=released_by,
-                    data={"message_id": message_id, "quarantine_id": item.pk, "was": item.kind, "reason": item.error},
+                actions.record_mail_released(
+                    message_id=message_id,
+                    released_by=released_by,
+                    quarantine_id=item.pk,
+                    was=item.kind,
+                    reason=item.error,
                     at=now,
                 )
             QuarantinedMail.objects.filter(pk=item.pk).update(**done)

@@ -7,7 +7,7 @@ writes an inbox row itself. The modules, by what they write:
 - customers: identities, linking, merging, notes
 - conversations: notes, assignment, status, priority
 - replies: an agent's reply queued, then sent, failed, bounced, delivered or read
-- messages: a platform's edit, removal or hiding of a message; files kept for it
+- messages: a platform's edit, removal or hiding of a message; files kept for it; a held mail released
 - channels: channel settings, health, poll rounds and cursors, a move to another team
 - canned: saved replies
 - tags: tags on a conversation, found or created by name
@@ -38,7 +38,13 @@ from inbox.actions.conversations import (
 )
 from inbox.actions.customers import link_identities, merge_customers, resolve_identity, update_customer_note
 from inbox.actions.ingest import IngestResult, ingest_message
-from inbox.actions.messages import attach_files, record_message_edited, record_message_visibility, store_attachment
+from inbox.actions.messages import (
+    attach_files,
+    record_mail_released,
+    record_message_edited,
+    record_message_visibility,
+    store_attachment,
+)
 from inbox.actions.notifications import mark_read as mark_notifications_read
 from inbox.actions.notifications import notify
 from inbox.actions.notifications import save_preference as save_notification_preference
@@ -90,6 +96,7 @@ __all__ = [
     "record_bounce",
     "record_delivery_receipts",
     "record_event",
+    "record_mail_released",
     "record_message_edited",
     "record_message_visibility",
     "record_reply_failed",

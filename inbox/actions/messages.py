@@ -1,19 +1,21 @@
 """What a platform says happened to a stored message: edited, removed or hidden by its author,
-and the files kept for it."""
+the files kept for it, and an admin's release of a held mail into its conversation."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from inbox import changes
 from inbox.actions.common import record_event
-from inbox.models import Message, StoredAttachment
+from inbox.models import Conversation, Message, StoredAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,16 @@ def record_message_visibility(*, channel_id: int, external_id: str, verb: str) -
         record_event(conversation=conversation, kind=kind, data={"message_id": message.pk})
         changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="edited")
     return True
+
+
+def record_mail_released(*, message_id: int, released_by: User, quarantine_id: int, was: str, reason: str, at: datetime) -> None:
+    """An admin released a quarantined mail and it was stored as this message: its conversation's
+    timeline says who released it, what it was held as and why. Call inside the store's transaction."""
+    conversation = Conversation.objects.get(messages__pk=message_id)
+    data = {"message_id": message_id, "quarantine_id": quarantine_id, "was": was, "reason": reason}
+    record_event(conversation=conversation, kind="mail_released", actor=released_by, data=data, at=at)
+    # The ingest that stored it announced the message; this tells open pages of the timeline entry.
+    changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="note")
 
 
 def store_attachment(*, channel_id: int, name: str, content_type: str, content_id: str, data: bytes) -> StoredAttachment:
