@@ -119,3 +119,25 @@ def test_a_failed_reply_is_recorded_and_announced_as_a_delivery_change(
     event = ConversationEvent.objects.get(conversation_id=reply.conversation_id, kind="reply_failed")
     assert event.data == {"message_id": reply.pk, "reason": "the customer blocked the page"}
     assert announced == [(reply.conversation_id, "delivery")]
+
+
+def test_a_send_whose_worker_died_is_never_reposted_by_itself_and_shows_outcome_unknown(platform, reply):
+    # given: a worker claimed the reply and died mid-send (its task is handed to another worker)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels_app import tasks
+
+    claim_reply(message_id=reply.pk)
+    # when: the redelivered task runs, then the stuck-send sweep after the stuck age
+    redelivered = delivery.deliver_message(message_id=reply.pk)
+    Message.objects.filter(pk=reply.pk).update(sending_started_at=timezone.now() - timedelta(minutes=11))
+    swept = tasks.sweep_stuck_sends()
+    # then: nothing posted; the agent sees the outcome is unknown and what to check
+    assert redelivered.state == "skipped" and platform.posted == []
+    assert swept == 1
+    message = Message.objects.get(pk=reply.pk)
+    assert message.delivery_state == DeliveryState.UNKNOWN
+    assert "Check the channel for this reply before retrying" in message.delivery_error
+    assert ConversationEvent.objects.filter(kind="reply_outcome_unknown", conversation=message.conversation).exists()

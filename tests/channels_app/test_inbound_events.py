@@ -164,3 +164,21 @@ def test_a_second_task_for_an_event_being_processed_does_nothing(deliver, outage
     # then
     event.refresh_from_db()
     assert (event.status, event.attempts) == ("processed", 2)
+
+
+def test_a_delivery_that_cannot_be_stored_is_answered_503_so_the_platform_sends_it_again(deliver, monkeypatch, caplog):
+    # given: the database refuses the insert
+    from channels_app import webhooks
+
+    def down(**kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(webhooks.WebhookEvent.objects, "create", down)
+    caplog.set_level(logging.WARNING, logger="parley.webhooks")
+    # when
+    response = deliver()
+    # then: not acknowledged (never 200, never a 500), nothing half-stored, the reason in the log
+    assert response.status_code == 503
+    assert not WebhookEvent.objects.exists()
+    [line] = [r for r in caplog.records if r.getMessage() == "webhook rejected"]
+    assert line.reason == "storage unavailable (OperationalError)"

@@ -455,6 +455,36 @@ def test_an_agents_retry_finds_the_reply_on_messenger_and_marks_it_sent_without_
     assert send.call_count == 1  # posted once, by the first attempt
 
 
+def test_an_agents_retry_of_a_comment_reply_finds_it_under_the_comment_and_does_not_post_again(post, graph):
+    # given: the comment reply timed out, but Graph did post it
+    post(load("comment_add"))
+    at = COMMENT_AT + timedelta(minutes=5)
+    reply = reply_in(Conversation.objects.get(), "We are looking into it", at=at, visibility="public", run=False)
+    send = graph.post(f"{GRAPH}/{COMMENT_ID}/comments", body=requests.ReadTimeout("read timed out"))
+    with time_machine.travel(at, tick=False):
+        assert delivery.deliver_message(message_id=reply.pk).state == "unknown"
+    listed = graph.get(
+        f"{GRAPH}/{COMMENT_ID}/comments",
+        json={
+            "data": [
+                {"id": "c_THEIRS", "message": "We are looking into it", "from": {"id": "5555"}},
+                {"id": "c_FOUND", "message": "We are  looking into it", "from": {"id": PAGE_ID, "name": "Acme"}},
+            ]
+        },
+    )
+    # when
+    with time_machine.travel(at + timedelta(minutes=5), tick=False):
+        from inbox.actions import retry_delivery
+
+        retry_delivery(message=Message.objects.get(pk=reply.pk), actor=make_user(teams=[reply.conversation.team]))
+        outcome = delivery.deliver_message(message_id=reply.pk)
+    # then: found (the Page's, not a customer's comment with the same words), never posted twice
+    assert outcome.state == "found"
+    message = Message.objects.get(pk=reply.pk)
+    assert (message.delivery_state, message.external_id) == (DeliveryState.SENT, "c_FOUND")
+    assert listed.call_count == 1 and send.call_count == 1
+
+
 def test_an_agents_retry_posts_when_the_reply_is_not_on_messenger(post, graph):
     # given
     post(load("messenger_text"))

@@ -13,6 +13,7 @@ import pytest
 from channels_app.models import WebhookEvent
 from inbox.models import Message
 from tests.channels_app.x.test_webhook import make_x_channel, post_event, raw_fixture, signature
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,12 @@ def test_a_post_without_a_time_gets_the_delivery_time_and_says_so(client, django
     assert undated.raw["time_estimated"] is True
     assert dated.platform_time.isoformat() == "2025-05-19T14:05:00+00:00"
     assert "time_estimated" not in dated.raw
+    # and the agent reading the conversation is told the time is Parley's, not X's
+    client.force_login(make_user(teams=[channel.team]))
+    page = client.get(f"/conversations/{undated.conversation_id}/").content.decode()
+    assert page.count("(time estimated)") == 1
+    assert "The platform sent no time for this message" in page
+    assert "(time estimated)" not in client.get(f"/conversations/{dated.conversation_id}/").content.decode()
 
 
 def test_dm_media_as_a_list_or_one_object_become_attachments(client, django_capture_on_commit_callbacks):
