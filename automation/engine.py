@@ -1,7 +1,8 @@
 """Running the rules, in the worker: once per trigger per conversation, each action in the timeline.
 
 Triggers arrive three ways: the change path (inbox.followups calls changed() after a customer's
-message), the SLA scorer's flags (sla_flagged(), queued by automation.tasks after commit) and a beat sweep for conversations
+message, or the beat sweep after a lost hand-off), the SLA scorer's flags (sla_flagged(), queued by
+automation.tasks after commit) and a beat sweep for conversations
 waiting unassigned (automation.tasks). Each run of a matching rule first inserts its RuleRun
 (unique on rule, conversation and trigger key) in the same transaction as its actions, so a retried
 task, or two workers racing, apply a rule's actions once.
@@ -18,7 +19,8 @@ from django.utils import timezone
 from automation import acknowledge, conditions, facts, rule_actions
 from automation.models import MessageSignal, Rule, RuleRun, Trigger
 from inbox.changes import REASONS
-from inbox.models import Conversation, ConversationStatus
+from inbox.models import Conversation, ConversationStatus, Direction, Message, MessageKind
+from sla.rescoring import SWEEP_WINDOW
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +30,21 @@ TRIGGER_WORDS = {Trigger.SLA_WARNING: "SLA at risk", Trigger.SLA_BREACH: "SLA br
 
 def changed(conversation_id: int, reason: str) -> None:
     """After a change's followups: a customer's new message sets off the message rules."""
-    if REASONS[reason].customer_message:
+    if REASONS[reason].customer_message or (reason == "sweep" and _lost_message(conversation_id)):
         message_arrived(conversation_id=conversation_id)
+
+
+def _lost_message(conversation_id: int) -> bool:
+    """A customer's message whose hand-off to the worker was lost (Redis down at commit) reaches the
+    rules only through the beat sweep's rescore: the newest one, if it came this recently and its
+    rules never ran (older ones were seen, or came before there were rules)."""
+    newest = (
+        Message.objects.filter(conversation_id=conversation_id, direction=Direction.IN, kind=MessageKind.MESSAGE)
+        .order_by("-platform_time", "-id")
+        .values_list("received_time", "signal__rules_done")
+        .first()
+    )
+    return newest is not None and not newest[1] and newest[0] >= timezone.now() - SWEEP_WINDOW
 
 
 def message_arrived(*, conversation_id: int, now: datetime | None = None) -> int:

@@ -1,16 +1,20 @@
 """Rules on a customer's message: the default complaint rules, conditions, actions, idempotency."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from automation import engine
 from automation.models import Rule, RuleRun, Trigger
 from inbox import followups, ports
-from inbox.actions import set_conversation_priority
-from inbox.models import ConversationEvent, Notification, Priority
+from inbox.actions import ingest_message, set_conversation_priority
+from inbox.models import Conversation, ConversationEvent, Message, Notification, Priority
 from inbox.queue_rendering import queue_row_html
+from sla.rescoring import sweep_unscored
+from tests.factories import make_author, make_inbound
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +145,22 @@ def test_a_complaint_coalesced_with_a_later_change_still_runs_the_message_rules(
     conversation.refresh_from_db()
     assert conversation.priority == Priority.URGENT
     assert Notification.objects.filter(user=supervisor, kind="rule").count() == 1
+
+
+def test_a_complaint_whose_hand_off_was_lost_is_ruled_on_by_the_sweep_once(settings, supervisor, policy, channel):
+    # given a loud complaint whose announced change never reached the worker (its after-commit
+    # callback does not run in this test transaction, as with Redis down)
+    settings.REDIS_URL = ""
+    author = make_author(external_id="cust-lost", follower_count=48_200, handle="@loud")
+    inbound = make_inbound(channel=channel, text="Worst service ever, never again", author=author, thread_key="lost")
+    conversation_id = ingest_message(inbound=inbound).conversation_id
+    # and an old conversation whose newest customer message came before the sweep's window
+    old = ingest_message(inbound=make_inbound(channel=channel, text="Terrible, unacceptable", thread_key="old"))
+    Message.objects.filter(conversation_id=old.conversation_id).update(received_time=timezone.now() - timedelta(hours=1))
+    # when the beat sweep finds them unscored, twice
+    sweep_unscored()
+    sweep_unscored()
+    # then the complaint's rules ran once; the old message's never
+    assert Conversation.objects.get(pk=conversation_id).priority == Priority.URGENT
+    assert Notification.objects.filter(user=supervisor, kind="rule").count() == 1
+    assert Conversation.objects.get(pk=old.conversation_id).priority == Priority.NORMAL
