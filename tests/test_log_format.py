@@ -92,3 +92,27 @@ def test_a_failing_event_is_logged_with_its_event_id_channel_and_reason(client, 
     assert f"event_id={event.pk}" in line and f"channel_id={channel.pk}" in line
     assert 'reason="OperationalError: server closed the connection unexpectedly"' in line
     assert "Hello World" not in line  # the DM's text stays out of the log
+
+
+def test_production_logs_json_lines_and_the_demo_readable_ones_with_the_same_fields():
+    # given: one line logged through the configured handler, in each shape
+    from tests.test_deploy import PRODUCTION_KEYS, _manage
+
+    code = (
+        "import logging; logging.getLogger('parley.webhooks').warning("
+        "'webhook rejected', extra={'source': 'x', 'channel': '7', 'reason': 'bad signature', 'body': 'my card'})"
+    )
+    # when
+    production = _manage("shell", "--no-imports", "-c", code, **PRODUCTION_KEYS).stderr.strip().splitlines()[-1]
+    demo = _manage("shell", "--no-imports", "-c", code, PARLEY_DEV="true").stderr.strip().splitlines()[-1]
+    # then
+    line = json.loads(production)
+    assert (line["level"], line["message"], line["channel"], line["reason"], line["body"]) == (
+        "WARNING",
+        "webhook rejected",
+        "7",
+        "bad signature",
+        "[redacted]",
+    )
+    assert "WARNING parley.webhooks webhook rejected source=x channel=7" in demo
+    assert 'reason="bad signature"' in demo and "my card" not in demo
