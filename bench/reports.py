@@ -7,7 +7,7 @@ assignee drawn at random), one reply each (the replies-out figure) and first res
 a next response and for 90 % a resolution as SLA events (~2.9M; 15 % breached, under 1 % still
 unanswered). Keep it with --keep and measure it again with --reuse (no seeding).
 
-For each report query (the outcome figures, the counts behind the tables, the series, the
+For each report query (the heatmap, the outcome figures, the counts behind the tables, the series, the
 drill-down's first page) over 7, 30, 90 and 365 days, with no filter, one team, and one team's
 high-priority X conversations, it prints p50/p95 of the function the view calls beside the same
 aggregate as one bare SQL statement on the same connection in the same run, and the ratio; then
@@ -200,13 +200,31 @@ def _bare(sql: str, params: list[object]):
     return run
 
 
+def office_calendar():
+    """The heatmap's calendar: Stockholm office hours (kept in the bench database, made once)."""
+    from sla.models import BusinessCalendar
+
+    office, _ = BusinessCalendar.objects.get_or_create(
+        name="Bench office",
+        defaults={
+            "timezone": "Europe/Stockholm",
+            "always_open": False,
+            "weekly_hours": {str(d): [["08:00", "17:00"]] for d in range(5)},
+        },
+    )
+    return office
+
+
 def bare_queries(scope) -> dict[str, list[tuple[str, list[object]]]]:
     """Each report query as bare SQL on the same connection: the statements the functions run (their
     cost beside it is what Python adds), and the drill-down as a person would write it."""
+    from sla.reports.arrivals import heatmap_sql, open_slots
     from sla.reports.figures import counts_sql, outcome_sql, series_sql, where_sql
 
     events, event_params = where_sql(scope, "e", "e.happened_at")
+    office = office_calendar()
     return {
+        "heatmap": [heatmap_sql(scope, office.timezone, open_slots(office))],
         "figures": [outcome_sql(scope)],
         "counts": counts_sql(scope),
         "series": series_sql(scope),
@@ -226,11 +244,10 @@ def bare_queries(scope) -> dict[str, list[tuple[str, list[object]]]]:
 def measure(*, repeat: int, periods: list[str]) -> None:
     from zoneinfo import ZoneInfo
 
-    from django.test import Client
     from django.utils import timezone
 
     from accounts.models import Team, User
-    from sla.reports import figures
+    from sla.reports import arrivals, figures
     from sla.reports.filters import report_scope
 
     admin = User.objects.get(username="bench-admin")
@@ -241,7 +258,9 @@ def measure(*, repeat: int, periods: list[str]) -> None:
         "one team": {"team": str(team.pk)},
         "one team, X, high": {"team": str(team.pk), "channel_kind": "x", "priority": "high"},
     }
+    office = office_calendar()
     functions = {
+        "heatmap": lambda s: arrivals.heatmap(s, office),
         "figures": figures.outcome_figures,
         "counts": figures.counts,
         "series": figures.series,
@@ -271,13 +290,40 @@ def measure(*, repeat: int, periods: list[str]) -> None:
                 worst = max(worst, v95)
                 figures_ms = " ".join(f"{v:>7.0f}ms" for v in (v50, v95, b50, b95))
                 print(f"{name:<11} {days:>6} {label:<18} {figures_ms} {v95 / b95:>5.2f}x")
+    measure_pages(admin, periods=periods, repeat=repeat, office=office)
+    print(f"worst function p95: {worst:.0f} ms")
+
+
+def measure_pages(admin, *, periods: list[str], repeat: int, office) -> None:
+    """What a supervisor waits for: each page through Django's handler, served from the snapshot the
+    worker keeps (sla/reports/snapshots.py), beside the same page computing its figures on the spot
+    (what the worker spends on one refresh)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import Client
+    from django.utils import timezone
+
     client = Client()
     client.force_login(admin)
-    for days in [p for p in periods if p in ("7", "30", "90")]:
-        page = _timed(lambda days=days: client.get("/sla/reports/", {"period": days}), max(2, repeat // 2))
-        p50, p95 = percentile(page, 50), percentile(page, 95)
-        print(f"whole page /sla/reports/?period={days} (every query, the template): p50 {p50:.0f} ms, p95 {p95:.0f} ms")
-    print(f"worst function p95: {worst:.0f} ms")
+    today = timezone.now().astimezone(ZoneInfo("Europe/Stockholm")).date()
+    print("pages (the worker's refresh = the page computed on the spot):")
+    for days in periods:
+        params = {"period": days}
+        if days not in ("7", "30", "90"):
+            params = {"period": "custom", "from": str(today - timedelta(days=int(days) - 1)), "to": str(today)}
+        for path, extra in (("/sla/reports/", {}), ("/sla/reports/arrivals/", {"calendar": str(office.pk)})):
+            settings.PARLEY_REPORT_FRESH_SECONDS = 0
+            spot = _timed(lambda path=path, q={**params, **extra}: client.get(path, q), max(1, repeat // 2))
+            settings.PARLEY_REPORT_FRESH_SECONDS = 3600
+            cache.clear()
+            served = _timed(lambda path=path, q={**params, **extra}: client.get(path, q), repeat)
+            print(
+                f"  {path:<24} {days:>4} days: from the snapshot p50 {percentile(served, 50):.0f} ms,"
+                f" p95 {percentile(served, 95):.0f} ms; on the spot p50 {percentile(spot, 50):.0f} ms,"
+                f" p95 {percentile(spot, 95):.0f} ms; ratio {percentile(served, 95) / percentile(spot, 95):.3f}x"
+            )
 
 
 def _rss_mb() -> float:

@@ -278,6 +278,9 @@ FACEBOOK_GRAPH_VERSION = env("FACEBOOK_GRAPH_VERSION", default="v25.0")
 PARLEY_WEBHOOK_SWEEP_AFTER_SECONDS = env.int("PARLEY_WEBHOOK_SWEEP_AFTER_SECONDS", default=120)
 PARLEY_WEBHOOK_GIVE_UP_HOURS = env.int("PARLEY_WEBHOOK_GIVE_UP_HOURS", default=49)
 PARLEY_WEBHOOK_RETENTION_DAYS = env.int("PARLEY_WEBHOOK_RETENTION_DAYS", default=14)
+# Report figures older than this are recomputed by the worker while the page shows them, marked
+# with the time they were taken (sla/reports/snapshots.py).
+PARLEY_REPORT_FRESH_SECONDS = env.int("PARLEY_REPORT_FRESH_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

@@ -6,5 +6,8 @@ Set in the environment, so the servers and workers the tests start inherit it.
 import os
 
 os.environ.setdefault("PARLEY_DEV", "true")
+# Report pages compute their figures on the spot: a test reads what it just wrote. The snapshot
+# tests (tests/sla/reports/test_snapshots.py) turn snapshots back on.
+os.environ.setdefault("PARLEY_REPORT_FRESH_SECONDS", "0")
 
 from config.settings import *  # noqa: E402, F403

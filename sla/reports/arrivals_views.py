@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.permissions import supervisor_required
 from sla.models import BusinessCalendar
-from sla.reports import arrivals
+from sla.reports import arrivals, tasks
 from sla.reports.filters import report_scope
 from sla.reports.page import wait
 
@@ -27,8 +27,14 @@ def arrivals_page(request: HttpRequest) -> HttpResponse:
         user=request.user, params=request.GET.dict(), zone=timezone.get_current_timezone(), now=timezone.now()
     )
     calendar = chosen_calendar(request.GET.get("calendar", ""))
-    grid = arrivals.heatmap(scope, calendar) if calendar is not None else None
+    snapshot = None
+    if calendar is not None:
+        # The calendar's hours are part of the key: an edit draws the new outline at once.
+        hours = [calendar.timezone, calendar.always_open, calendar.weekly_hours]
+        snapshot = tasks.snapshot("arrivals", scope, calendar=calendar.pk, hours=hours)
+    grid = snapshot.data if snapshot is not None else None
     context = {
+        "snapshot": snapshot,
         "scope": scope,
         "form": form,
         "calendars": BusinessCalendar.objects.all(),

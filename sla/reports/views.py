@@ -12,7 +12,7 @@ from accounts.permissions import supervisor_required
 from accounts.signals import client_address
 from inbox.selectors import visible_team_ids
 from sla.models import BusinessCalendar, Metric, Outcome
-from sla.reports import at_risk, chart, export, figures, page, whatif
+from sla.reports import at_risk, chart, export, figures, page, tasks, whatif
 from sla.reports.filters import ReportFilterForm, Scope, report_scope
 
 DRILL_PAGE = 50
@@ -25,22 +25,21 @@ def _scope(request: HttpRequest) -> tuple[Scope, ReportFilterForm]:
 @supervisor_required
 def index(request: HttpRequest) -> HttpResponse:
     scope, form = _scope(request)
-    grouped, counts = figures.outcome_figures(scope), figures.counts(scope)
-    points = figures.series(scope)
-    came, sent = counts[figures.OVERALL][None]
-    context = {
-        "scope": scope,
-        "form": form,
-        "conversations_in": came,
-        "replies_out": sent,
-        "conversations_href": page.href(scope),
-        "overall": page.metric_rows(scope, grouped[figures.OVERALL].get(None, {}), {}),
-        "tables": page.tables(scope, grouped, counts),
-        "tags": page.tag_rows(scope, figures.by_tag(scope)),
-        "points": points,
-        "chart": chart.draw(points, hourly=scope.period.hourly),
-        "query": scope.query_string(),
-    }
+    snapshot = tasks.snapshot("page", scope)
+    context = {"scope": scope, "form": form, "query": scope.query_string(), "snapshot": snapshot}
+    if snapshot is not None:
+        grouped, counts, points, tagged = snapshot.data
+        came, sent = counts[figures.OVERALL][None]
+        context |= {
+            "conversations_in": came,
+            "replies_out": sent,
+            "conversations_href": page.href(scope),
+            "overall": page.metric_rows(scope, grouped[figures.OVERALL].get(None, {}), {}),
+            "tables": page.tables(scope, grouped, counts),
+            "tags": page.tag_rows(scope, tagged),
+            "points": points,
+            "chart": chart.draw(points, hourly=scope.period.hourly),
+        }
     return render(request, "sla/reports/index.html", context)
 
 
