@@ -306,7 +306,3 @@ def retry_message(request: HttpRequest, message_id: int) -> HttpResponse:
     except actions.ActionError as error:
         return _after_action(request, conversation, error=str(error))
     return _after_action(request, conversation)
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")

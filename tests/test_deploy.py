@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,3 +133,14 @@ def test_websockets_may_connect_only_to_our_own_origin(client):
     # then
     connect = next(d for d in policy.split(";") if d.strip().startswith("connect-src"))
     assert connect.split() == ["connect-src", "'self'"]
+
+
+@override_settings(ALLOWED_HOSTS=["parley.example.com"], SECURE_SSL_REDIRECT=True)
+def test_the_containers_health_check_is_answered_over_plain_http_to_127_0_0_1(client):
+    # given: compose's check, curl -fsS http://127.0.0.1:8000/healthz, in the production shape
+    # when
+    health = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    other = client.get("/login/", HTTP_HOST="127.0.0.1:8000")
+    # then
+    assert (health.status_code, health.content) == (200, b"ok")
+    assert other.status_code == 400  # every other path still checks the host
