@@ -153,7 +153,8 @@ class WebhookRequest(Protocol):
     """One call to a platform's webhook, verified over the raw body before anything is parsed.
 
     Built from the HttpRequest; challenge() answers the platform's GET check, validate() checks a
-    POST's signature and shape and raises WebhookRejected, and then payload is the verified body.
+    POST's signature and shape and raises WebhookRejected, and then payload is the verified body and
+    channel the channel it is for (None: no channel of ours claims it), stored on its WebhookEvent.
     """
 
     source: ClassVar[str]
@@ -166,6 +167,9 @@ class WebhookRequest(Protocol):
 
     @property
     def payload(self) -> dict[str, Any]: ...
+
+    @property
+    def channel(self) -> Channel | None: ...
 
     def acknowledge(self) -> HttpResponse: ...
 

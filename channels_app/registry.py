@@ -19,13 +19,11 @@ from channels_app.email.connector import EmailConnector
 from channels_app.facebook import admin as facebook_admin
 from channels_app.facebook.connector import FacebookConnector
 from channels_app.facebook.events import handle_webhook_payload as facebook_events
-from channels_app.facebook.events import route_payload as facebook_route
 from channels_app.facebook.webhook import FacebookWebhookRequest
 from channels_app.simulated.connector import SimulatedConnector
 from channels_app.x import admin as x_admin
 from channels_app.x.connector import XConnector
 from channels_app.x.events import handle_webhook_payload as x_events
-from channels_app.x.events import route_payload as x_route
 from channels_app.x.webhook import XWebhookRequest
 from inbox.models import Channel
 
@@ -37,8 +35,6 @@ class ChannelKindRecord:
     # The platform's webhook (None: the channel only polls) and what a stored delivery turns into.
     webhook: type[WebhookRequest] | None = None
     process_event: Callable[[dict[str, Any], EventReport], Any] | None = None
-    # The channel a verified delivery is for, stored on its WebhookEvent (None: no channel claims it).
-    route: Callable[[dict[str, Any]], Channel | None] | None = None
     # Settings pages under /settings/channels/<kind>/, named in the channel_settings namespace.
     admin_urls: Sequence[URLPattern | URLResolver] = field(default_factory=list)
 
@@ -51,7 +47,6 @@ KINDS: dict[str, ChannelKindRecord] = {
             connector=XConnector,
             webhook=XWebhookRequest,
             process_event=x_events,
-            route=x_route,
             admin_urls=x_admin.urlpatterns,
         ),
         ChannelKindRecord(
@@ -59,7 +54,6 @@ KINDS: dict[str, ChannelKindRecord] = {
             connector=FacebookConnector,
             webhook=FacebookWebhookRequest,
             process_event=facebook_events,
-            route=facebook_route,
             admin_urls=facebook_admin.urlpatterns,
         ),
         ChannelKindRecord(kind="email", connector=EmailConnector, admin_urls=email_admin.urlpatterns),

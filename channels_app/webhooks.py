@@ -23,6 +23,7 @@ from channels_app.base import WebhookRejected
 from channels_app.models import WebhookEvent
 from channels_app.registry import KINDS
 from channels_app.tasks import enqueue_webhook_event
+from inbox.models import Channel
 
 logger = logging.getLogger("parley.webhooks")
 
@@ -31,14 +32,12 @@ def content_hash(*, source: str, channel_id: int | None, body: bytes) -> str:
     return hashlib.sha256(f"{source}:{channel_id or ''}:".encode() + body).hexdigest()
 
 
-def accept_event(*, source: str, payload: dict[str, Any], body: bytes) -> WebhookEvent:
+def accept_event(*, source: str, channel: Channel | None, payload: dict[str, Any], body: bytes) -> WebhookEvent:
     """Store a verified event and enqueue its processing after commit.
 
     The same raw body for the same channel again (a platform's redelivery, a replay storm) is
     counted on the first row, not stored again.
     """
-    record = KINDS[source]
-    channel = record.route(payload) if record.route is not None else None
     digest = content_hash(source=source, channel_id=channel.pk if channel else None, body=body)
     try:
         with transaction.atomic():
@@ -80,7 +79,7 @@ def webhook(request: HttpRequest, kind: str) -> HttpResponse:
         if request.method == "GET":
             return call.challenge()
         call.validate()
-        accept_event(source=kind, payload=call.payload, body=request.body)
+        accept_event(source=kind, channel=call.channel, payload=call.payload, body=request.body)
     except WebhookRejected as rejected:
         return reject(request, source=kind, reason=rejected.reason, status=rejected.status)
     except DatabaseError as error:

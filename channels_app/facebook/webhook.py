@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from django.http import HttpRequest, HttpResponse
 
 from channels_app.base import WebhookRejected
+from channels_app.facebook.events import route_payload
 from inbox.models import Channel, ChannelKind, ChannelStatus
 
 SOURCE = "facebook"
@@ -60,6 +61,7 @@ class FacebookWebhookRequest:
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
         self._payload: dict[str, Any] | None = None
+        self._channel: Channel | None = None
 
     def challenge(self) -> HttpResponse:
         mode = self.request.GET.get("hub.mode", "")
@@ -98,12 +100,18 @@ class FacebookWebhookRequest:
             if page_id in secret_of_page and secret_of_page[page_id] != secret:
                 # Signed by another app's secret than the one this Page is connected through.
                 raise WebhookRejected("signature does not match the page's app")
-        self._payload = payload
+        self._payload, self._channel = payload, route_payload(payload)
 
     @property
     def payload(self) -> dict[str, Any]:
         assert self._payload is not None, "validate() first"
         return self._payload
+
+    @property
+    def channel(self) -> Channel | None:
+        """The channel of the delivery's first entry whose Page we have."""
+        assert self._payload is not None, "validate() first"
+        return self._channel
 
     def acknowledge(self) -> HttpResponse:
         return HttpResponse("EVENT_RECEIVED", content_type="text/plain")

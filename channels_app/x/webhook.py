@@ -18,8 +18,7 @@ from typing import Any, ClassVar
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from channels_app.base import WebhookRejected
-from channels_app.x.events import channel_for_user
-from channels_app.x.payloads import routed_user_id
+from channels_app.x.events import route_payload
 from inbox.models import Channel, ChannelKind, ChannelStatus
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -57,6 +56,7 @@ class XWebhookRequest:
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
         self._payload: dict[str, Any] | None = None
+        self._channel: Channel | None = None
 
     def _secret(self) -> tuple[Channel, str]:
         channel = _channel(self.request)
@@ -89,15 +89,21 @@ class XWebhookRequest:
             raise WebhookRejected("malformed JSON", 400)
         # Several channels may share one X app (one webhook); a body signed with this channel's app
         # secret must not speak for an account connected through another app.
-        target = channel_for_user(routed_user_id(payload))
+        target = route_payload(payload)
         if target is not None and target.pk != channel.pk and target.credentials.get("consumer_secret") != secret:
             raise WebhookRejected("signed for another app", 403)
-        self._payload = payload
+        self._payload, self._channel = payload, target
 
     @property
     def payload(self) -> dict[str, Any]:
         assert self._payload is not None, "validate() first"
         return self._payload
+
+    @property
+    def channel(self) -> Channel | None:
+        """The channel of the account the delivery is for (not the ?channel= whose secret signed it)."""
+        assert self._payload is not None, "validate() first"
+        return self._channel
 
     def acknowledge(self) -> HttpResponse:
         return HttpResponse(status=200)

@@ -116,11 +116,12 @@ def test_a_signed_body_that_is_not_json_gets_400_and_no_row(post):
     assert WebhookEvent.objects.count() == 0
 
 
-def test_a_signed_delivery_is_stored_and_processed(post):
+def test_a_signed_delivery_is_stored_for_its_pages_channel_and_processed(post, channel):
     # when
     response = post(load("comment_add"))
-    # then
+    # then: stored with the channel the request found for the Page (so a disabled channel holds it)
     assert response.status_code == 200
+    assert WebhookEvent.objects.get().channel_id == channel.pk
     assert WebhookEvent.objects.get().processed_at is not None
     assert Message.objects.count() == 1
 
