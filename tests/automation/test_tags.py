@@ -59,18 +59,3 @@ def test_the_queue_filters_by_tag(client, write, agent):
     assert "Invoice wrong" in page and "Parcel lost" not in page
     assert f"?tag={tag.pk}" in client.get(reverse("inbox:queue")).content.decode()
     assert find_or_create_tag(name="BILLING") == tag
-
-
-def test_the_sla_dashboard_splits_by_tag_and_channel(client, write, agent, supervisor):
-    from tests.factories import make_channel
-
-    mail = make_channel(team=agent.teams.first(), name="Mail", config={"flavor": "email"})
-    add_tag(conversation=write("Invoice wrong", thread_key="a"), name="billing", actor=agent)
-    add_tag(conversation=write("Invoice again", thread_key="b", external_id="c2", channel=mail), name="billing", actor=agent)
-    add_tag(conversation=write("Lost parcel", thread_key="c", external_id="c3"), name="delivery", actor=agent)
-    client.force_login(supervisor)
-    page = client.get(reverse("sla_dashboard:dashboard")).content.decode()
-    table = page.split("By tag and channel")[1]
-    assert "<td>billing</td><td>email</td><td>1</td>" in table
-    assert "<td>billing</td><td>x</td><td>1</td>" in table
-    assert "<td>delivery</td><td>x</td><td>1</td>" in table

@@ -38,7 +38,6 @@ PAGES = [
     Page("search by name", "/search/?q=maria"),
     Page("search, nothing found", "/search/?q=zzzzqqq"),
     Page("canned responses", "/canned/", roles=SUPERVISORS),
-    Page("SLA dashboard", "/sla/", roles=SUPERVISORS),
     Page("reports", "/sla/reports/", roles=SUPERVISORS),
     Page("at risk now", "/sla/reports/at-risk/", roles=SUPERVISORS),
     Page("arrivals", "/sla/reports/arrivals/", roles=SUPERVISORS),
