@@ -10,7 +10,7 @@ in bulk. RescoreRun.done moves after every batch, which is what the page's progr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -65,12 +65,9 @@ def create_run(*, label: str, calendar: BusinessCalendar | None = None, team_id:
 def rescore(*, include_resolved: bool = False, now: datetime | None = None) -> int:
     """Rescore every open or pending conversation, or every conversation with include_resolved (their
     outcomes feed the dashboards: the demo's history), in batches."""
-    now = now or timezone.now()
     rows = Conversation.objects.all() if include_resolved else affected()
     ids = list(rows.order_by("pk").values_list("pk", flat=True))
-    policies = list(SlaPolicy.objects.select_related("calendar"))
-    for offset in range(0, len(ids), BATCH):
-        score_batch(ids[offset : offset + BATCH], now=now, policies=policies)
+    score_in_batches(ids, now=now or timezone.now())
     logger.info("rescored conversations", extra={"count": len(ids), "include_resolved": include_resolved})
     return len(ids)
 
@@ -83,14 +80,23 @@ def run(*, run_id: int, team_id: int | None = None) -> int:
     RescoreRun.objects.filter(pk=run_id).update(started_at=timezone.now(), done=0)
     ids = list(affected(calendar=job.calendar, team_id=team_id).order_by("pk").values_list("pk", flat=True))
     RescoreRun.objects.filter(pk=run_id).update(total=len(ids))
+    done = score_in_batches(
+        ids, now=timezone.now(), progress=lambda so_far: RescoreRun.objects.filter(pk=run_id).update(done=so_far)
+    )
+    RescoreRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), done=len(ids))
+    logger.info("rescore run finished", extra={"run_id": run_id, "count": len(ids)})
+    return done
+
+
+def score_in_batches(ids: Sequence[int], *, now: datetime, progress: Callable[[int], object] | None = None) -> int:
+    """The one rescoring loop: these conversations BATCH at a time, the policies read once;
+    progress (if given) hears how many are done after each batch."""
     policies = list(SlaPolicy.objects.select_related("calendar"))
-    now = timezone.now()
     done = 0
     for offset in range(0, len(ids), BATCH):
         done += score_batch(ids[offset : offset + BATCH], now=now, policies=policies)
-        RescoreRun.objects.filter(pk=run_id).update(done=min(offset + BATCH, len(ids)))
-    RescoreRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), done=len(ids))
-    logger.info("rescore run finished", extra={"run_id": run_id, "count": len(ids)})
+        if progress is not None:
+            progress(min(offset + BATCH, len(ids)))
     return done
 
 

@@ -15,11 +15,6 @@ def detect_due_flags() -> int:
     return scoring.detect_due(budget_seconds=DETECT_BUDGET_SECONDS)
 
 
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def rescore_open_conversations() -> int:
-    return rescoring.rescore()
-
-
 @shared_task
 def sweep_unscored() -> int:
     return rescoring.sweep_unscored()
