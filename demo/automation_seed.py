@@ -5,7 +5,8 @@ arrives out of Stockholm office hours getting its honest acknowledgement."""
 from __future__ import annotations
 
 from automation.models import Acknowledgement, Rule, Trigger
-from inbox.models import Channel
+from inbox.actions import find_or_create_tag
+from inbox.models import Channel, Conversation, Direction, Message
 
 LOUD_COMPLAINT = {
     "after_seconds": 60,
@@ -44,6 +45,40 @@ def seed_automation(*, channels: list[Channel]) -> None:
         # The email channel's calendar is Stockholm office hours: out of hours, this is acknowledged.
         Acknowledgement.objects.get_or_create(channel=email, defaults={"enabled": True, "text": "Thanks for your email."})
         _script(email, LATE_EMAIL)
+
+
+# What the history's customers ask about, by words of their first message: the tags an agent would
+# have given them, so the reports' "By tag" shows what is asked about on which channel.
+TOPICS = {
+    "refund": ("refund", "charged twice"),
+    "delivery": ("arrived", "delivery address", "ship the"),
+    "damaged": ("broken",),
+    "stock": ("back in stock", "discount"),
+    "app": ("your app",),
+    "how-to": ("reset", "older charger"),
+}
+
+
+def tag_history(conversation_ids: list[int]) -> None:
+    tags = {name: find_or_create_tag(name=name) for name in TOPICS}
+    firsts = (
+        Message.objects.filter(conversation_id__in=conversation_ids, direction=Direction.IN)
+        .order_by("conversation_id", "platform_time", "id")
+        .values_list("conversation_id", "text")
+    )
+    through = Conversation.tags.through
+    links, seen = [], set()
+    for conversation_id, text in firsts:
+        if conversation_id in seen:
+            continue
+        seen.add(conversation_id)
+        folded = text.casefold()
+        links += [
+            through(conversation_id=conversation_id, tag_id=tags[name].pk)
+            for name, words in TOPICS.items()
+            if any(w in folded for w in words)
+        ]
+    through.objects.bulk_create(links, ignore_conflicts=True)
 
 
 def _script(channel: Channel | None, item: dict[str, object]) -> None:

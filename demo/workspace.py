@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Role, Team, User
 from channels_app.simulated import traffic
 from channels_app.simulated.payloads import PERSONAS, make_inbound, persona_identity
-from demo.automation_seed import seed_automation
+from demo.automation_seed import seed_automation, tag_history
 from demo.sla_settings import STAFFED_CALENDAR, seed_sla
 from inbox.actions import ingest_message, preview_of
 from inbox.inbound import InboundMessage
@@ -99,6 +99,7 @@ def seed_demo(*, history: int = HISTORY_CONVERSATIONS, seed: int = 2026) -> list
         ConversationEvent.objects.filter(conversation_id__in=seeded, kind__startswith="sla_").delete()
         Conversation.objects.filter(pk__in=seeded).update(sla_state="none", sla_rank=1)
         rescore(include_resolved=True)
+        tag_history(seeded)
         _seed_rule_examples(channel=channels[1])
         _seed_deadlines_due_soon(channel=channels[0])
     # After the history: its old breaches, found by the rescore above, are no live escalations.

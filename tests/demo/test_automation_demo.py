@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from automation.models import Rule
 from channels_app.simulated.connector import SimulatedConnector
+from demo.automation_seed import TOPICS
 from demo.workspace import seed_demo
 from inbox.models import Channel, Conversation, Notification
 
@@ -33,3 +35,16 @@ def test_the_loud_first_complaint_arrives_a_minute_in_and_is_raised_with_its_rea
     (loud,) = Conversation.objects.filter(thread_key="script-0")
     assert (loud.priority, loud.priority_reason) == ("urgent", "first complaint · 48k followers")
     assert Notification.objects.filter(user__username="supervisor", conversation=loud, kind="rule").exists()
+
+
+def test_the_history_is_tagged_by_what_customers_asked_so_the_reports_split_by_tag(client):
+    seed_demo(history=30)
+    tagged = Conversation.objects.filter(tags__isnull=False).distinct()
+    assert tagged.count() >= 10
+    for refund in Conversation.objects.filter(tags__name="refund"):
+        first = refund.messages.order_by("platform_time", "id").first().text.casefold()
+        assert any(words in first for words in TOPICS["refund"])
+    client.force_login(User.objects.get(username="supervisor"))
+    page = client.get("/sla/reports/", {"period": "30"})
+    names = {row.name for row in page.context["tags"]}
+    assert {"refund", "delivery"} <= names
