@@ -162,12 +162,10 @@ class SlaEvent(models.Model):
         ]
 
 
-class RescoreRun(models.Model):
-    """One background rescoring after a calendar or policy edit: what the progress bar reads."""
+class ProgressRun(models.Model):
+    """A background job with a progress bar: done / total moves as it works (sla/runs.py reads it)."""
 
     label = models.CharField(max_length=200)  # "Calendar Office hours saved"
-    # Which open conversations it covers: a calendar's, or every open one for a policy edit.
-    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -176,4 +174,32 @@ class RescoreRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+
+
+class RescoreRun(ProgressRun):
+    """One background rescoring after a calendar or policy edit: what the progress bar reads."""
+
+    # Which open conversations it covers: a calendar's, or every open one for a policy edit.
+    calendar = models.ForeignKey(BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(ProgressRun.Meta):
+        pass
+
+
+class WhatIfRun(ProgressRun):
+    """One what-if replay (sla/reports/whatif_runs.py): what was asked, and the figures once done.
+
+    key digests everything the figures depend on (period days and zone, teams, filters, calendar
+    and its version, the hours replayed), so the same question asked again soon reuses the answer.
+    """
+
+    key = models.CharField(max_length=64, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    calendar = models.ForeignKey(BusinessCalendar, null=True, on_delete=models.SET_NULL, related_name="+")
+    params = models.JSONField(default=dict)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta(ProgressRun.Meta):
+        pass

@@ -125,17 +125,6 @@ def score_batch(ids: Sequence[int], *, now: datetime, policies: list[SlaPolicy],
     return len(batch)
 
 
-def progress(job: RescoreRun, *, now: datetime | None = None) -> dict[str, object]:
-    """done / total, the share, and the time left at the rate so far (None until it can be told)."""
-    now = now or timezone.now()
-    share = 100 if job.total == 0 else min(100, round(100 * job.done / job.total))
-    left = None
-    if job.started_at and job.done and job.finished_at is None:
-        rate = job.done / max((now - job.started_at).total_seconds(), 0.001)
-        left = timedelta(seconds=round((job.total - job.done) / rate))
-    return {"run": job, "share": share, "left": left, "finished": job.finished_at is not None}
-
-
 def sweep_unscored(*, limit: int = 1000) -> int:
     """Rescore conversations changed recently but not scored since (a lost hand-off, a dead worker)."""
     since = timezone.now() - SWEEP_WINDOW

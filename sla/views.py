@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required, supervisor_required
 from accounts.signals import client_address
-from sla import configuration, rescoring
+from sla import configuration, runs
 from sla.calendars import to_clock
 from sla.clock import next_openings
 from sla.forms import CalendarForm, PolicyForm
@@ -34,7 +34,7 @@ def settings_index(request: HttpRequest) -> HttpResponse:
 def _progress_context(request: HttpRequest) -> dict[str, object] | None:
     run_id = request.GET.get("rescore", "")
     job = RescoreRun.objects.filter(pk=int(run_id)).first() if run_id.isdigit() else None
-    return rescoring.progress(job) if job is not None else None
+    return runs.progress(job) if job is not None else None
 
 
 def _preview(calendar: BusinessCalendar) -> list[tuple[object, object]]:
@@ -107,7 +107,7 @@ def _delete(request: HttpRequest, what: str, delete: Callable[..., None], *, kep
 def rescore_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The progress bar's partial, polled by htmx until the run has finished."""
     job = get_object_or_404(RescoreRun, pk=run_id)
-    return render(request, "sla/_rescore_progress.html", {"rescore": rescoring.progress(job)})
+    return render(request, "sla/_rescore_progress.html", {"rescore": runs.progress(job)})
 
 
 @supervisor_required

@@ -1,10 +1,15 @@
-"""The worker's side of the report snapshots (sla/reports/snapshots.py)."""
+"""The worker's side of the reports: the snapshots (sla/reports/snapshots.py) and the what-if runs
+(sla/reports/whatif_runs.py). Thin: the work is in those modules."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
 
-from sla.reports import snapshots
+from celery import shared_task
+from django.db import OperationalError, transaction
+
+from sla.models import WhatIfRun
+from sla.reports import snapshots, whatif_runs
 from sla.reports.filters import Scope
 
 
@@ -16,3 +21,16 @@ def refresh_snapshot(kind: str, scope: dict, extra: dict) -> float:
 def snapshot(kind: str, scope: Scope, **extra: object) -> snapshots.Snapshot | None:
     """The page's figures: the newest snapshot, refreshed by the worker when stale."""
     return snapshots.read(kind, scope, ask=refresh_snapshot.delay, **extra)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def run_whatif(run_id: int) -> None:
+    whatif_runs.run(run_id)
+
+
+def start_whatif(scope: Scope, **question: Any) -> tuple[WhatIfRun, bool]:
+    """A what-if was asked: reuse a recent answer, or replay in the background once the row commits."""
+    job, reused = whatif_runs.create(scope, **question)
+    if not reused:
+        transaction.on_commit(lambda: run_whatif.delay(job.pk))
+    return job, reused

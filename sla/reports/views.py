@@ -7,12 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts import audit
-from accounts.models import Team
 from accounts.permissions import supervisor_required
 from accounts.signals import client_address
 from inbox.selectors import visible_team_ids
-from sla.models import BusinessCalendar, Metric, Outcome
-from sla.reports import at_risk, chart, export, figures, page, tasks, whatif
+from sla.models import Metric, Outcome
+from sla.reports import at_risk, chart, export, figures, page, tasks
 from sla.reports.filters import ReportFilterForm, Scope, report_scope
 
 DRILL_PAGE = 50
@@ -97,49 +96,3 @@ def at_risk_now(request: HttpRequest) -> HttpResponse:
     """Rendered whole here; the page's websocket (sla/consumers.py) sends the rows again as they change."""
     rows = list(at_risk.at_risk(team_ids=visible_team_ids(user=request.user))[: at_risk.SHOWN])
     return render(request, "sla/reports/at_risk.html", {"rows": rows, "shown": at_risk.SHOWN})
-
-
-@supervisor_required
-def what_if(request: HttpRequest) -> HttpResponse:
-    """Replay the period under other hours; only when asked (the replay reads every first response)."""
-    scope, form = _scope(request)
-    calendars = list(BusinessCalendar.objects.all())
-    base = _chosen_calendar(request.GET.get("calendar", ""), calendars, scope)
-    draft = request.GET.get("draft", "")
-    context = {
-        "scope": scope,
-        "form": form,
-        "calendars": calendars,
-        "base": base,
-        "draft": draft,
-        "options": [*whatif.PRESETS.items(), *((f"cal-{c.pk}", f"Calendar {c.name}") for c in calendars if c != base)],
-        "scope_params": {k: v for k, v in scope.params.items() if k not in ("calendar", "draft")},
-    }
-    other = next((c for c in calendars if f"cal-{c.pk}" == draft), None)
-    if base is not None and (draft in whatif.PRESETS or other is not None):
-        hours = other.weekly_hours if other is not None else whatif.preset_hours(base, draft)
-        context.update(
-            hours=whatif.form_days(hours),
-            draft_label=str(other) if other is not None else whatif.PRESETS[draft],
-            figures=_worded(whatif.run(scope, calendar=base, hours=hours, today=timezone.localdate())),
-            closed_dates="\n".join(f"{h.date.isoformat()} {h.name}".strip() for h in base.custom_holidays.all()),
-        )
-    return render(request, "sla/reports/whatif.html", context)
-
-
-def _worded(figures: whatif.Figures) -> dict[str, object]:
-    return {
-        "replay": figures.replay,
-        **{name: page.wait(getattr(figures, name)) for name in ("median_now", "median_then", "p90_now", "p90_then")},
-    }
-
-
-def _chosen_calendar(asked: str, calendars: list[BusinessCalendar], scope: Scope) -> BusinessCalendar | None:
-    chosen = next((c for c in calendars if str(c.pk) == asked), None)
-    if chosen is None:
-        # The hours the user's teams keep, before any other calendar.
-        defaults = set(Team.objects.filter(pk__in=scope.team_ids).values_list("default_calendar_id", flat=True))
-        # Opening hours to change, before a 24/7 calendar (which has none).
-        ordered = sorted(calendars, key=lambda c: (c.pk not in defaults, c.always_open))
-        chosen = ordered[0] if ordered else None
-    return chosen

@@ -6,11 +6,11 @@ team's default calendar when the policy has none.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from sla import whatif
 from sla.calendars import draft_clock, to_clock
@@ -42,11 +42,17 @@ def form_days(hours: dict[str, list[list[str]]]) -> list[tuple[int, str]]:
     return [(day, ", ".join(f"{a}-{b}" for a, b in hours.get(str(day), []))) for day in range(7)]
 
 
-def first_responses(scope: Scope, calendar: BusinessCalendar) -> Iterator[whatif.FirstResponse]:
+def measured(scope: Scope, calendar: BusinessCalendar) -> QuerySet[SlaEvent]:
+    """The period's first responses the calendar measured: what a replay reads (and counts first)."""
     measured_by = Q(policy__calendar=calendar) | Q(policy__calendar__isnull=True, team__default_calendar=calendar)
+    return SlaEvent.objects.filter(scope.event_filter(), measured_by, metric=Metric.FIRST_RESPONSE).filter(
+        started_at__gte=scope.period.start, started_at__lt=scope.period.end
+    )
+
+
+def first_responses(scope: Scope, calendar: BusinessCalendar) -> Iterator[whatif.FirstResponse]:
     rows = (
-        SlaEvent.objects.filter(scope.event_filter(), measured_by, metric=Metric.FIRST_RESPONSE)
-        .filter(started_at__gte=scope.period.start, started_at__lt=scope.period.end)
+        measured(scope, calendar)
         .values_list("started_at", "responded_at", "business_seconds", "policy__first_response_minutes", "outcome")
         .order_by()
     )
@@ -69,11 +75,19 @@ class Figures:
     p90_then: float | None
 
 
-def run(scope: Scope, *, calendar: BusinessCalendar, hours: dict[str, list[list[str]]], today: date) -> Figures:
+def run(
+    scope: Scope,
+    *,
+    calendar: BusinessCalendar,
+    hours: dict[str, list[list[str]]],
+    today: date,
+    progress: Callable[[int], None] | None = None,
+) -> Figures:
     result = whatif.replay(
         first_responses(scope, calendar),
         today=to_clock(calendar, today=today),
         other=draft_clock(calendar, hours, today=today),
+        progress=progress,
     )
     now, then = sorted(result.waits_now), sorted(result.waits_then)
     return Figures(

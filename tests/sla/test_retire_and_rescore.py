@@ -10,7 +10,8 @@ from accounts.models import AuditEntry, Role
 from inbox.actions import ingest_message
 from inbox.models import Conversation
 from sla.models import BusinessCalendar, RescoreRun, SlaPolicy
-from sla.rescoring import progress, score_batch
+from sla.rescoring import score_batch
+from sla.runs import progress
 from sla.scoring import evaluate_conversation
 from tests.factories import make_channel, make_inbound, make_team, make_user
 from tests.sla.factories import make_calendar, make_policy

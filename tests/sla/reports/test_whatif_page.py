@@ -2,17 +2,18 @@
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import AuditEntry, Role
 from inbox.actions import ingest_message
 from inbox.models import Direction, Message
-from sla.models import BusinessCalendar, SlaEvent
+from sla.models import BusinessCalendar, SlaEvent, WhatIfRun
 from sla.scoring import evaluate_conversation
 from tests.factories import make_channel, make_inbound, make_team, make_user
 from tests.sla.factories import make_calendar, make_policy
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 FRIDAY_1720 = datetime(2026, 11, 27, 16, 20, tzinfo=UTC)  # 17:20 in Stockholm
 MONDAY_0820 = datetime(2026, 11, 30, 7, 20, tzinfo=UTC)  # 08:20 in Stockholm
 PERIOD = {"period": "custom", "from": "2026-11-23", "to": "2026-11-30"}
+NOON = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -55,30 +57,102 @@ def _client(user):
     return client
 
 
-def test_open_until_18_starts_the_clock_at_once_and_cuts_the_real_wait_to_the_business_delay(world):
+def _replay(client, capture, **asked):
+    """Press Replay as the page's form does; the worker's part runs as the request commits (eager)."""
+    with capture(execute=True):
+        started = client.post(reverse("sla_reports:whatif_start"), {**PERIOD, **asked})
+    return client.get(started["Location"])
+
+
+def test_open_until_18_starts_the_clock_at_once_and_cuts_the_real_wait_to_the_business_delay(
+    world, django_capture_on_commit_callbacks
+):
     # given: today the SLA says 20 minutes, met; the customer waited 63 hours
     event = SlaEvent.objects.get(metric="first_response")
     assert (event.outcome, event.business_seconds) == ("achieved", 20 * 60)
     supervisor = make_user(role=Role.SUPERVISOR, supervises=[world["team"]])
     # when
-    with time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), tick=False):
-        response = _client(supervisor).get(reverse("sla_reports:whatif"), {**PERIOD, "draft": "until18"})
+    with time_machine.travel(NOON, tick=False):
+        response = _replay(_client(supervisor), django_capture_on_commit_callbacks, draft="until18")
     # then
-    replay = response.context["figures"]["replay"]
-    assert (replay.conversations, replay.started_sooner) == (1, 1)
-    assert replay.waits_now == [63 * 3600] and replay.waits_then == [20 * 60]
+    run = WhatIfRun.objects.get()
+    assert (run.total, run.done, run.error) == (1, 1, "") and run.finished_at is not None
+    result = run.result
+    assert (result["conversations"], result["started_sooner"]) == (1, 1)
+    assert (result["median_now"], result["median_then"]) == (63 * 3600, 20 * 60)
     # measured by the longer hours, Friday 17:20-18:00 plus Monday 08:00-08:20 is 60 minutes: a breach
-    assert (replay.breaches_now, replay.breaches_same_replies) == (0, 1)
-    html = response.content.decode()
-    assert "The model." in html and "Open until 18:00" in html
-    assert 'id="whatif-save"' not in html  # saving a calendar is for admins
+    assert (result["breaches_now"], result["breaches_same_replies"]) == (0, 1)
+    page = response.content.decode()
+    assert response.context["whatif_run"]["run"] == run
+    assert "The model." in page and "Open until 18:00" in page and 'id="whatif-summary"' in page
+    assert response.context["whatif_run"]["figures"]["median_then"] == "20m"
+    assert 'id="whatif-save"' not in page  # saving a calendar is for admins
+    entry = AuditEntry.objects.get(kind="report.whatif_started")
+    assert entry.actor == supervisor and entry.after["hours"]["0"] == [["08:00", "18:00"]]
+
+
+def test_the_same_question_soon_after_reuses_the_finished_replay_and_afresh_replays_again(
+    world, django_capture_on_commit_callbacks
+):
+    # given
+    client = _client(make_user(role=Role.SUPERVISOR, supervises=[world["team"]]))
+    with time_machine.travel(NOON, tick=False):
+        _replay(client, django_capture_on_commit_callbacks, draft="until18")
+    # when
+    with time_machine.travel(NOON + timedelta(minutes=10), tick=False):
+        again = _replay(client, django_capture_on_commit_callbacks, draft="until18")
+        shown = client.get(reverse("sla_reports:whatif"), {**PERIOD, "draft": "until18"})
+        other = _replay(client, django_capture_on_commit_callbacks, draft="saturday")
+        afresh = _replay(client, django_capture_on_commit_callbacks, draft="until18", again="1")
+    with time_machine.travel(NOON + timedelta(minutes=40), tick=False):
+        stale = client.get(reverse("sla_reports:whatif"), {**PERIOD, "draft": "until18"})
+    # then
+    first = WhatIfRun.objects.order_by("pk").first()
+    assert again.context["whatif_run"]["run"] == first
+    assert shown.context["whatif_run"]["run"] == first
+    assert other.context["whatif_run"]["run"] != first and afresh.context["whatif_run"]["run"] != first
+    assert WhatIfRun.objects.count() == 3
+    assert AuditEntry.objects.filter(kind="report.whatif_started").count() == 3
+    # 30 minutes on, the newest replay is too old to stand for the period: the page asks for a new one
+    assert stale.context["whatif_run"] is None and 'id="whatif-not-run"' in stale.content.decode()
+
+
+def test_a_running_replay_polls_its_progress_and_only_for_those_who_see_its_teams(world):
+    # given: a run a worker has started, a quarter done
+    supervisor = make_user(role=Role.SUPERVISOR, supervises=[world["team"]])
+    stranger = make_user(role=Role.SUPERVISOR, supervises=[make_team("Elsewhere")])
+    run = WhatIfRun.objects.create(
+        key="k",
+        label="Open until 18:00, against Office",
+        total=10_000,
+        done=2_500,
+        params={"scope": {"teams": [world["team"].pk]}},
+    )
+    WhatIfRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(seconds=5))
+    url = reverse("sla_reports:whatif_run", args=[run.pk])
+    # when
+    partial = _client(supervisor).get(url).content.decode()
+    foreign = _client(stranger).get(url).status_code
+    # then
+    assert '2500</span> / <span class="total">10000' in partial and 'hx-trigger="every 1s"' in partial
+    assert "about 0:00:1" in partial
+    assert foreign == 404
+
+
+def test_an_agent_cannot_start_a_replay(world):
+    # given
+    agent = make_user(teams=[world["team"]])
+    # when
+    status = _client(agent).post(reverse("sla_reports:whatif_start"), {**PERIOD, "draft": "until18"}).status_code
+    # then
+    assert status == 404 and not WhatIfRun.objects.exists()
 
 
 def test_an_admin_saves_the_draft_as_a_calendar_in_one_click(world):
     # given
     admin = make_user(role=Role.ADMIN)
     client = _client(admin)
-    with time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(NOON, tick=False):
         page = client.get(reverse("sla_reports:whatif"), {**PERIOD, "draft": "saturday"}).content.decode()
         assert 'id="whatif-save"' in page
         saving = page[page.index('id="whatif-save"') : page.index("</form>", page.index('id="whatif-save"'))]
@@ -91,17 +165,19 @@ def test_an_admin_saves_the_draft_as_a_calendar_in_one_click(world):
     assert response.status_code == 200
 
 
-def test_a_supervisor_whose_first_calendar_is_24_7_gets_the_office_hours_to_change(world):
+def test_a_supervisor_whose_first_calendar_is_24_7_gets_the_office_hours_to_change(world, django_capture_on_commit_callbacks):
     # given: a 24/7 calendar that sorts before the office one
     make_calendar(name="Always", always_open=True)
     supervisor = make_user(role=Role.SUPERVISOR, supervises=[world["team"]])
     # when
-    with time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(NOON, tick=False):
         response = _client(supervisor).get(reverse("sla_reports:whatif"), {**PERIOD, "draft": "until18"})
-        always = _client(supervisor).get(
-            reverse("sla_reports:whatif"),
-            {**PERIOD, "draft": "until18", "calendar": BusinessCalendar.objects.get(name="Always").pk},
+        always = _replay(
+            _client(supervisor),
+            django_capture_on_commit_callbacks,
+            draft="until18",
+            calendar=BusinessCalendar.objects.get(name="Always").pk,
         )
     # then
     assert response.context["base"].name == "Office"
-    assert always.status_code == 200 and always.context["figures"]["replay"].conversations == 0
+    assert always.status_code == 200 and always.context["whatif_run"]["figures"]["conversations"] == 0
