@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BigIntegerField, Func, Q, QuerySet
 
 from sla import whatif
 from sla.calendars import draft_clock, to_clock
@@ -50,13 +51,24 @@ def measured(scope: Scope, calendar: BusinessCalendar) -> QuerySet[SlaEvent]:
     )
 
 
+class EpochMicroseconds(Func):
+    """A timestamp as microseconds since the Unix epoch (exact: EXTRACT gives numeric). Reading a
+    quarter of a million rows, PostgreSQL's integers load into Python about four times faster
+    than its timestamps do as aware datetimes, and the replay counts in microseconds anyway."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
 def first_responses(scope: Scope, calendar: BusinessCalendar) -> Iterator[whatif.FirstResponse]:
-    rows = (
-        measured(scope, calendar)
-        .values_list("started_at", "responded_at", "business_seconds", "policy__first_response_minutes", "outcome")
-        .order_by()
-    )
-    for started_at, responded_at, business, target, outcome in rows.iterator(chunk_size=5000):
+    rows = measured(scope, calendar).order_by()
+    if connection.vendor == "postgresql":
+        rows = rows.annotate(arrived=EpochMicroseconds("started_at"), replied=EpochMicroseconds("responded_at"))
+        columns = ("arrived", "replied")
+    else:  # SQLite (the demo) has no exact epoch arithmetic; its datetimes are few
+        columns = ("started_at", "responded_at")
+    rows = rows.values_list(*columns, "business_seconds", "policy__first_response_minutes", "outcome")
+    for started_at, responded_at, business, target, outcome in rows.iterator(chunk_size=10_000):
         yield whatif.FirstResponse(
             arrived_at=started_at,
             replied_at=responded_at,
