@@ -230,6 +230,10 @@ AXES_FAILURE_LIMIT = env.int("PARLEY_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("PARLEY_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# The lockout ends PARLEY_LOGIN_COOLOFF_MINUTES after the last wrong password, as the lockout page
+# says; tries while locked out are refused unchecked, so they gain a guesser nothing, and they
+# must not keep someone who tries again every minute locked out for good (axes' default).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False

@@ -1,6 +1,9 @@
 """Login throttling as a person trying passwords sees it, and an admin's unlock."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.http import HttpResponse
 from django.test import Client, override_settings
 
@@ -61,7 +64,11 @@ def test_an_admin_sees_the_lockout_and_unlocks_it():
     assert "maria" in page
     assert response.status_code == 302
     entry = AuditEntry.objects.get(kind="login.unlocked")
-    assert (entry.actor_id, entry.target_label, entry.after["failures"]) == (admin.pk, "maria", 6)
+    assert (entry.actor_id, entry.target_label, entry.after["failures"]) == (
+        admin.pk,
+        "maria",
+        5,
+    )  # the sixth, refused unchecked, is not counted
 
 
 def test_agents_cannot_see_lockouts():
@@ -107,3 +114,21 @@ def test_a_forwarded_for_header_written_by_the_client_does_not_escape_the_lockou
     # then
     assert response.status_code == 429
     assert set(AuditEntry.objects.filter(kind="login.failed").values_list("ip_address", flat=True)) == {"198.51.100.1"}
+
+
+@override_settings(AXES_COOLOFF_TIME=timedelta(minutes=15))
+def test_the_lockout_ends_when_the_page_says_even_for_someone_who_keeps_trying():
+    # given: five wrong passwords at 09:00, then maria tries her right one every minute
+    make_user(username="maria")
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        _try(Client(), WRONG, times=5)
+        refused = []
+        for _ in range(14):
+            clock.shift(60)
+            refused.append(_try(Client(), RIGHT).status_code)
+        # when: 15 minutes and a second after the last wrong password
+        clock.shift(61)
+        response = _try(Client(), RIGHT)
+    # then
+    assert refused == [429] * 14
+    assert response.status_code == 302
