@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 FLAG_TRIGGERS = {"sla_at_risk": Trigger.SLA_WARNING, "sla_breached": Trigger.SLA_BREACH}
 TRIGGER_WORDS = {Trigger.SLA_WARNING: "SLA at risk", Trigger.SLA_BREACH: "SLA breached"}
+UNRULED_AT_MOST = 10  # a burst longer than this in one pass is ruled on by its newest ten
 
 
 def changed(conversation_id: int, reason: str) -> None:
@@ -48,19 +49,35 @@ def _lost_message(conversation_id: int) -> bool:
 
 
 def message_arrived(*, conversation_id: int, now: datetime | None = None) -> int:
-    """Run the message rules for the newest customer message not yet seen; returns rules applied."""
+    """Run the message rules for each customer message not yet ruled on, oldest first; returns rules applied."""
     conversation = _conversation(conversation_id)
     if conversation is None:
         return 0
     now = now or timezone.now()
-    found = facts.gather(conversation, at=now)
-    message = found.message
-    if message is None or MessageSignal.objects.filter(message=message, rules_done=True).exists():
-        return 0  # an agent's reply, an echo, or a message whose rules already ran
-    applied = run(conversation, Trigger.MESSAGE, key=f"message:{message.pk}", found=found, now=now)
-    acknowledge.maybe_acknowledge(conversation=conversation, message=message, now=now)
-    MessageSignal.objects.filter(message=message).update(rules_done=True)
+    facts.analyse_new_messages(conversation)
+    applied = 0
+    for message in _unruled(conversation, now):
+        found = facts.gather(conversation, at=now, message=message)
+        applied += run(conversation, Trigger.MESSAGE, key=f"message:{message.pk}", found=found, now=now)
+        conversation = found.conversation
+        acknowledge.maybe_acknowledge(conversation=conversation, message=message, now=now)
+        MessageSignal.objects.filter(message=message).update(rules_done=True)
     return applied
+
+
+def _unruled(conversation: Conversation, now: datetime) -> list[Message]:
+    """The newest customer message, and those before it back to the last one ruled on that came
+    within the sweep's window: two messages the worker handled in one pass (a complaint, then
+    "hello?") are each ruled on; messages from before there were rules are not."""
+    pending: list[Message] = []
+    for message in facts.customer_messages(conversation)[:UNRULED_AT_MOST]:
+        signal = getattr(message, "signal", None)
+        if signal is not None and signal.rules_done:
+            break
+        if pending and message.received_time < now - SWEEP_WINDOW:
+            break
+        pending.append(message)
+    return pending[::-1]
 
 
 def sla_flagged(*, conversation_id: int, flag: str, key: str, now: datetime | None = None) -> int:

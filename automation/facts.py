@@ -65,14 +65,19 @@ def analyse_new_messages(conversation: Conversation) -> list[MessageSignal]:
     return signals
 
 
-def gather(conversation: Conversation, *, at: datetime) -> Facts:
-    analyse_new_messages(conversation)
-    message = (
+def customer_messages(conversation: Conversation):  # noqa: ANN201 - a QuerySet of Message, newest first
+    return (
         Message.objects.filter(conversation=conversation, direction=Direction.IN, kind=MessageKind.MESSAGE)
         .select_related("signal")
         .order_by("-platform_time", "-id")
-        .first()
     )
+
+
+def gather(conversation: Conversation, *, at: datetime, message: Message | None = None) -> Facts:
+    """The facts about the conversation and one customer message of it (by default its newest)."""
+    analyse_new_messages(conversation)
+    if message is None:
+        message = customer_messages(conversation).first()
     signal = getattr(message, "signal", None) if message else None
     complaint = bool(signal and signal.complaint)
     first_complaint = False

@@ -164,3 +164,32 @@ def test_a_complaint_whose_hand_off_was_lost_is_ruled_on_by_the_sweep_once(setti
     assert Conversation.objects.get(pk=conversation_id).priority == Priority.URGENT
     assert Notification.objects.filter(user=supervisor, kind="rule").count() == 1
     assert Conversation.objects.get(pk=old.conversation_id).priority == Priority.NORMAL
+
+
+def test_two_messages_in_one_pass_are_each_ruled_on_but_not_those_from_before_the_rules(
+    monkeypatch, settings, supervisor, policy, channel
+):
+    # given the worker is behind (each change's hand-off does nothing) while a loud customer writes twice
+    settings.REDIS_URL = ""
+    monkeypatch.setitem(ports._provided, "change_worker", ports.ChangeWorker(handle=lambda *a: None, drain=lambda: None))
+    author = make_author(external_id="cust-twice", follower_count=48_200, handle="@loud")
+    for text in ("Worst service ever, never again", "Hello??"):
+        conversation_id = ingest_message(
+            inbound=make_inbound(channel=channel, text=text, author=author, thread_key="twice")
+        ).conversation_id
+    # and another conversation whose complaint came an hour ago, before there were rules, then a question now
+    old_author = make_author(external_id="cust-old", follower_count=48_200, handle="@old")
+    old_id = ingest_message(
+        inbound=make_inbound(channel=channel, text="Terrible, unacceptable", author=old_author, thread_key="old")
+    ).conversation_id
+    Message.objects.filter(conversation_id=old_id).update(received_time=timezone.now() - timedelta(hours=1))
+    ingest_message(inbound=make_inbound(channel=channel, text="Where is my order?", author=old_author, thread_key="old"))
+    # when the worker gets to each conversation once
+    engine.message_arrived(conversation_id=conversation_id)
+    engine.message_arrived(conversation_id=old_id)
+    # then the complaint, not only the newest message, was ruled on
+    assert Conversation.objects.get(pk=conversation_id).priority == Priority.URGENT
+    assert Notification.objects.filter(user=supervisor, kind="rule").count() == 1
+    assert Conversation.objects.get(pk=old_id).priority == Priority.NORMAL
+    # and a retry changes nothing
+    assert engine.message_arrived(conversation_id=conversation_id) == 0
