@@ -41,6 +41,8 @@ PAGES = [
     Page("reports", "/sla/reports/", roles=SUPERVISORS),
     Page("at risk now", "/sla/reports/at-risk/", roles=SUPERVISORS),
     Page("arrivals", "/sla/reports/arrivals/", roles=SUPERVISORS),
+    Page("what-if", "/sla/reports/whatif/?period=30&draft=until18", roles=SUPERVISORS),
+    Page("what-if with a replay running", "/sla/reports/whatif/?period=30&draft=until18&run={whatif_run}", roles=SUPERVISORS),
     Page("channels", "/settings/channels/", roles=ADMINS),
     Page("X channel, add", "/settings/channels/x/add/", roles=ADMINS),
     Page("X channel, edit", "/settings/channels/x/{x_channel}/", roles=ADMINS),
@@ -95,7 +97,8 @@ def build_workspace() -> Workspace:
     from inbox.actions import add_tag, ingest_message, notify
     from inbox.inbound import AuthorIdentity, InboundMessage
     from inbox.models import CannedResponse, Channel, ChannelKind, Conversation, Message
-    from sla.models import BusinessCalendar, RescoreRun, SlaPolicy
+    from inbox.selectors import visible_team_ids
+    from sla.models import BusinessCalendar, RescoreRun, SlaPolicy, WhatIfRun
 
     seed_demo(history=24)
     users = {u.username: u for u in User.objects.filter(username__in=ALL)}
@@ -139,6 +142,14 @@ def build_workspace() -> Workspace:
     canned = CannedResponse.objects.create(team=social, title="Thanks", body="Thanks {{customer.name}}!")
     audit.record("team.updated", actor=users["admin"], target=social, before={"auto_assign": False}, after={"auto_assign": True})
     rescore_run = RescoreRun.objects.create(label="Calendar Office saved", total=1200, done=300, started_at=timezone.now())
+    whatif_run = WhatIfRun.objects.create(
+        key="a11y",
+        label="Open until 18:00 on every open day, against Stockholm office hours",
+        total=1200,
+        done=300,
+        started_at=timezone.now(),
+        params={"scope": {"teams": visible_team_ids(user=users["supervisor"])}},
+    )
     notify(users=users.values(), kind="rule", text="Loud first complaint: first complaint, 48,200 followers")
     sim_x = Channel.objects.get(name="Simulated X")
     conversation = (
@@ -162,6 +173,7 @@ def build_workspace() -> Workspace:
             "team": social.pk,
             "canned": canned.pk,
             "rescore_run": rescore_run.pk,
+            "whatif_run": whatif_run.pk,
             "rule": Rule.objects.first().pk,
             "tag": add_tag(conversation=conversation, name="refund", actor=None)[0].pk,
         },
