@@ -2,6 +2,7 @@
 
 import html
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -181,3 +182,22 @@ def test_a_supervisor_whose_first_calendar_is_24_7_gets_the_office_hours_to_chan
     # then
     assert response.context["base"].name == "Office"
     assert always.status_code == 200 and always.context["whatif_run"]["figures"]["conversations"] == 0
+
+
+@pytest.mark.services
+def test_a_real_worker_replays_while_the_page_polls_the_progress_until_the_figures(world, celery_worker):
+    # given
+    client = _client(make_user(role=Role.SUPERVISOR, supervises=[world["team"]]))
+    # when: Replay answers at once, the worker does the replay
+    started = client.post(reverse("sla_reports:whatif_start"), {**PERIOD, "draft": "until18"})
+    run = WhatIfRun.objects.get()
+    partial = reverse("sla_reports:whatif_run", args=[run.pk])
+    deadline = time.monotonic() + 30
+    while 'id="whatif-summary"' not in (shown := client.get(partial).content.decode()):
+        assert time.monotonic() < deadline, "the worker never finished the replay"
+        assert 'hx-trigger="every 1s"' in shown  # still polling meanwhile
+        time.sleep(0.2)
+    # then
+    assert started.status_code == 302 and started["Location"].endswith(f"run={run.pk}")
+    assert "<strong>1</strong> of 1 conversation would have started their clock sooner" in shown
+    assert "hx-trigger" not in shown
