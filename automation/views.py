@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
+from accounts.signals import client_address
+from automation import configuration
 from automation.forms import AcknowledgementForm, PhraseForm, RuleForm
 from automation.models import Acknowledgement, ComplaintPhrase, Rule
 from inbox.models import Channel
@@ -35,7 +37,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id) if rule_id else None
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        saved = configuration.save_rule(form=form, actor=request.user, ip_address=client_address(request))
         flash.success(request, f"Saved rule {saved.name}.")
         return redirect("automation:rules")
     return render(request, "automation/rule_form.html", {"form": form, "rule": rule})
@@ -45,7 +47,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 @require_POST
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id)
-    rule.delete()
+    configuration.delete_rule(rule=rule, actor=request.user, ip_address=client_address(request))
     flash.success(request, f"Deleted rule {rule.name}.")
     return redirect("automation:rules")
 
@@ -56,7 +58,7 @@ def phrase_add(request: HttpRequest) -> HttpResponse:
     form = PhraseForm(request.POST)
     if form.is_valid():
         try:
-            form.save()
+            configuration.add_phrase(form=form, actor=request.user, ip_address=client_address(request))
         except IntegrityError:
             flash.error(request, "That phrase is already in the list.")
     else:
@@ -67,7 +69,8 @@ def phrase_add(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def phrase_delete(request: HttpRequest, phrase_id: int) -> HttpResponse:
-    get_object_or_404(ComplaintPhrase, pk=phrase_id).delete()
+    phrase = get_object_or_404(ComplaintPhrase, pk=phrase_id)
+    configuration.delete_phrase(phrase=phrase, actor=request.user, ip_address=client_address(request))
     return redirect("automation:rules")
 
 
@@ -77,7 +80,7 @@ def acknowledgement_edit(request: HttpRequest, channel_id: int) -> HttpResponse:
     instance = Acknowledgement.objects.filter(channel=channel).first() or Acknowledgement(channel=channel)
     form = AcknowledgementForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        configuration.save_acknowledgement(form=form, actor=request.user, ip_address=client_address(request))
         flash.success(request, f"Saved the acknowledgement for {channel.name}.")
         return redirect("automation:rules")
     return render(request, "automation/acknowledgement_form.html", {"form": form, "channel": channel})

@@ -51,3 +51,31 @@ def test_phrases_and_the_acknowledgement_are_edited_here(client, channel):
     client.post(reverse("automation:acknowledgement", args=[channel.pk]), {"enabled": "on", "text": "Hi!"})
     ack = Acknowledgement.objects.get(channel=channel)
     assert ack.enabled and not ack.allow_public and ack.text == "Hi!"
+
+
+def test_every_change_to_the_rules_settings_is_in_the_audit_log(client, channel):
+    from accounts.models import AuditEntry
+    from tests.factories import make_user
+
+    admin = make_user(role="admin", username="root")
+    client.force_login(admin)
+    rule = Rule.objects.get(name="Loud first complaint")
+    fields = {"name": rule.name, "enabled": "on", "position": rule.position, "trigger": rule.trigger,
+              "wait_minutes": rule.wait_minutes, "visibility": "public", "complaint": "first", "min_reach": 50_000,
+              "set_priority": "urgent", "notify_supervisors": "on"}  # fmt: skip
+    # when an admin raises the loud complaint threshold, edits the phrases and an acknowledgement, and deletes a rule
+    client.post(reverse("automation:rule", args=[rule.pk]), fields)
+    client.post(reverse("automation:phrase_add"), {"phrase": "soggy", "language": "en"})
+    client.post(reverse("automation:phrase_delete", args=[ComplaintPhrase.objects.get(phrase="soggy").pk]))
+    client.post(reverse("automation:acknowledgement", args=[channel.pk]), {"enabled": "on", "text": "Hi!"})
+    client.post(reverse("automation:rule_delete", args=[Rule.objects.get(name="Public complaint").pk]))
+    # then each is an entry: who, what, and from what to what
+    entries = list(AuditEntry.objects.exclude(kind__startswith="login.").order_by("id"))
+    assert [e.kind for e in entries] == [
+        "rule.updated", "complaint_phrase.added", "complaint_phrase.removed", "acknowledgement.updated", "rule.deleted",
+    ]  # fmt: skip
+    assert all(e.actor_name == "root" for e in entries)
+    assert (entries[0].before, entries[0].after) == ({"min_reach": 10_000}, {"min_reach": 50_000})
+    assert entries[2].before == {"phrase": "soggy", "language": "en"}
+    assert entries[3].after["text"] == "Hi!" and entries[3].target_label == f"Acknowledgement on {channel.name}"
+    assert entries[4].before["name"] == "Public complaint"
