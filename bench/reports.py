@@ -153,7 +153,7 @@ def fill(size: int, *, seed: float) -> float:
             INSERT INTO sla_slaevent (conversation_id, team_id, channel_kind, metric, cycle, sequence, outcome,
               started_at, due_at, happened_at, responded_at, business_seconds, wall_seconds, recorded_at,
               channel_id, priority, assignee_id, visibility)
-            SELECT c.id, c.team_id, (ARRAY['x', 'facebook', 'email'])[1 + ((c.channel_id - 1) % 3)], m.metric, 0, 0,
+            SELECT c.id, c.team_id, (ARRAY['x', 'facebook', 'email'])[1 + ((c.channel_id - 1) % 3)], m.metric, 1, 0,
                    CASE WHEN w.breached THEN 'breached' ELSE 'achieved' END,
                    c.created_at, c.created_at + interval '1 hour', c.created_at + w.wall * interval '1 second',
                    CASE WHEN w.unanswered THEN NULL ELSE c.created_at + w.wall * interval '1 second' END,

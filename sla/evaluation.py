@@ -126,11 +126,16 @@ class _Clock:
             self.resumed_at = at
 
 
+# A conversation's first customer message opens cycle 1 (0 is "before anyone wrote"); reports that
+# want an arrival's own first response read this cycle's.
+FIRST_CYCLE = 1
+
+
 @dataclass
 class _Replay:
     targets: Targets
     calendar: BusinessCalendar
-    cycle: int = 0
+    cycle: int = FIRST_CYCLE - 1
     in_cycle: bool = False
     paused: bool = False
     first_done: bool = False

@@ -5,7 +5,7 @@ the calendar was closed.
 One definition of each figure:
 - an arrival is a conversation created in the period, placed by its local weekday and hour in the
   calendar's zone (not the user's: opening hours are the calendar's);
-- its wait is the real (wall-clock) wait of its first first-response outcome (cycle 0); one still
+- its wait is the real (wall-clock) wait of its first first-response outcome (its first cycle); one still
   unanswered has no wait yet and is left out of the medians, as on the reports page;
 - an hour is drawn open when the calendar's weekly hours cover any of it, and an arrival counts
   as inside opening hours when its hour is drawn open (holidays are not drawn).
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from inbox.models import Conversation
+from sla.evaluation import FIRST_CYCLE
 from sla.models import DAYS, BusinessCalendar, Metric
 from sla.reports.figures import percentile_cont, where_sql
 from sla.reports.filters import Scope
@@ -121,13 +122,13 @@ def heatmap_sql(scope: Scope, zone: str, slots: frozenset[tuple[int, int]]) -> t
                    e.wall_seconds AS wait
             FROM inbox_conversation c
             LEFT JOIN sla_slaevent e
-              ON e.conversation_id = c.id AND e.metric = %s AND e.cycle = 0 AND e.sequence = 0
+              ON e.conversation_id = c.id AND e.metric = %s AND e.cycle = %s AND e.sequence = 0
             WHERE {where}
         ) arrivals
         GROUP BY GROUPING SETS ((weekday, hour, inside), (inside))
     """
     keys = sorted(d * 24 + h for d, h in slots)
-    return sql, [zone, zone, zone, zone, keys, Metric.FIRST_RESPONSE, *params]
+    return sql, [zone, zone, zone, zone, keys, Metric.FIRST_RESPONSE, FIRST_CYCLE, *params]
 
 
 def _in_postgres(scope, zone, slots):
@@ -153,7 +154,7 @@ def _in_python(scope, zone, slots):
             created_at__gte=scope.period.start,
             created_at__lt=scope.period.end,
             sla_events__metric=Metric.FIRST_RESPONSE,
-            sla_events__cycle=0,
+            sla_events__cycle=FIRST_CYCLE,
             sla_events__sequence=0,
         ).values_list("pk", "sla_events__wall_seconds")
     )

@@ -1,3 +1,4 @@
+from sla.evaluation import FIRST_CYCLE
 from sla.models import BusinessCalendar, SlaPolicy
 
 
@@ -17,7 +18,7 @@ def make_policy(*, calendar: BusinessCalendar | None = None, **fields) -> SlaPol
     return SlaPolicy.objects.create(calendar=calendar or make_calendar(), **{**defaults, **fields})
 
 
-def make_event(*, conversation, metric: str, outcome: str, at, business_seconds, wall_seconds, cycle: int = 0):
+def make_event(*, conversation, metric: str, outcome: str, at, business_seconds, wall_seconds, cycle: int = FIRST_CYCLE):
     """An outcome as sla.outcomes stores it: the conversation's report columns copied onto it."""
     from datetime import timedelta
 

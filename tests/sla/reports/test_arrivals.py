@@ -15,6 +15,7 @@ from django.urls import reverse
 from accounts.models import Role
 from inbox.actions import ingest_message
 from inbox.models import Conversation
+from sla.evaluation import FIRST_CYCLE
 from sla.reports import arrivals
 from sla.reports.filters import report_scope
 from tests.factories import make_channel, make_inbound, make_team, make_user
@@ -34,7 +35,7 @@ def _median(values):
 
 @pytest.fixture
 def seeded():
-    """Conversations at random instants of November, most answered (cycle 0), a few not yet."""
+    """Conversations at random instants of November, most answered (in their first cycle), a few not yet."""
     rng = random.Random(14)
     team = make_team("Support")
     channel = make_channel(team=team)
@@ -56,7 +57,7 @@ def seeded():
         # A later cycle's first response is another question, not this arrival's wait.
         make_event(
             conversation=conversation, metric="first_response", outcome="achieved", at=at + timedelta(days=2),
-            business_seconds=5, wall_seconds=5, cycle=1,
+            business_seconds=5, wall_seconds=5, cycle=FIRST_CYCLE + 1,
         )  # fmt: skip
         rows.append((at.astimezone(STOCKHOLM), wait))
     return rows
@@ -122,3 +123,30 @@ def _client_for(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_a_cell_shows_the_wait_the_scorer_measured_for_a_real_reply(django_capture_on_commit_callbacks):
+    # given a tweet on Tuesday 10 November 19:10 Stockholm, answered by an agent 25 minutes later
+    from inbox.actions import send_reply
+    from sla.scoring import evaluate_conversation
+    from tests.sla.factories import make_policy
+
+    make_policy(first_response_minutes=30)
+    team = make_team("Support")
+    channel = make_channel(team=team)
+    agent = make_user(teams=[team])
+    calendar = make_calendar(name="Office", timezone="Europe/Stockholm", always_open=False, weekly_hours=OFFICE)
+    at = datetime(2026, 11, 10, 18, 10, tzinfo=UTC)
+    with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        result = ingest_message(inbound=make_inbound(channel=channel, at=at))
+    conversation = Conversation.objects.get(pk=result.conversation_id)
+    with time_machine.travel(at + timedelta(minutes=25), tick=False), django_capture_on_commit_callbacks(execute=True):
+        send_reply(conversation=conversation, author=agent, text="On it", visibility="public", idempotency_key="a1")
+        evaluate_conversation(conversation_id=conversation.pk, now=at + timedelta(minutes=25))
+    scope, _ = report_scope(user=make_user(role=Role.ADMIN), params=PERIOD, zone=UTC, now=NOW)
+    # when
+    grid = arrivals.heatmap(scope, calendar)
+    # then
+    tuesday = dict(grid.rows)["Tuesday"]
+    assert (tuesday[19].arrivals, tuesday[19].median_wait) == (1, 25 * 60)
+    assert grid.outside.median_wait == 25 * 60
