@@ -63,6 +63,15 @@ def test_a_notification_appears_live_in_the_bell_and_as_a_browser_notification(b
     # and the list has it, linked to the conversation
     page.locator("#bell a").click()
     page.locator(".notification.unread", has_text="48,200 followers").wait_for()
+    # and with the list open, a new one joins it without a reload
+    sender = threading.Thread(
+        target=notify,
+        kwargs={"users": [world["alice"]], "kind": "rule", "conversation": world["conversation"], "text": "Second one"},
+    )
+    sender.start()
+    sender.join()
+    page.locator(".notification.unread", has_text="Second one").wait_for(timeout=3_000)
+    page.locator("#notification-heading", has_text="2 unread").wait_for(timeout=3_000)
     page.locator("#mark-all-read").click()
     page.locator("#bell-count", has_text="0").wait_for()
     assert page.csp_violations == []
