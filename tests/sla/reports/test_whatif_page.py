@@ -15,6 +15,7 @@ from accounts.models import AuditEntry, Role
 from inbox.actions import ingest_message
 from inbox.models import Direction, Message
 from sla.models import BusinessCalendar, SlaEvent, WhatIfRun
+from sla.reports import whatif_runs
 from sla.scoring import evaluate_conversation
 from tests.factories import make_channel, make_inbound, make_team, make_user
 from tests.sla.factories import make_calendar, make_policy
@@ -201,3 +202,15 @@ def test_a_real_worker_replays_while_the_page_polls_the_progress_until_the_figur
     assert started.status_code == 302 and started["Location"].endswith(f"run={run.pk}")
     assert "<strong>1</strong> of 1 conversation would have started their clock sooner" in shown
     assert "hx-trigger" not in shown
+
+
+def test_a_replay_whose_calendar_went_says_so_and_stops_polling(world):
+    # given: a run queued, then its calendar deleted before a worker got to it
+    supervisor = make_user(role=Role.SUPERVISOR, supervises=[world["team"]])
+    run = WhatIfRun.objects.create(key="k", label="Open until 18:00", total=1, params={"scope": {"teams": [world["team"].pk]}})
+    # when
+    whatif_runs.run(run.pk)
+    partial = _client(supervisor).get(reverse("sla_reports:whatif_run", args=[run.pk])).content.decode()
+    # then
+    assert "stopped: The calendar was deleted before the replay ran." in partial
+    assert "hx-trigger" not in partial
