@@ -1,9 +1,9 @@
 """Team B's note never rides a websocket frame to team A's browsers.
 
-The queue socket carries rendered rows; the conversation socket only says "changed" (the page then
-fetches its parts over HTTP, which test_customer_boundaries covers), so the queue is the one to watch.
+The queue socket carries rendered rows; the conversation socket says "changed" and who is there
+(the page then fetches its parts over HTTP, which test_customer_boundaries covers); notifications
+are the user's own. All three are watched.
 """
-
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -48,16 +48,30 @@ async def _frames_until_merged(communicator) -> list[str]:
     return frames
 
 
+async def _frames_so_far(communicator) -> list[str]:
+    frames: list[str] = []
+    while not await communicator.receive_nothing(timeout=1):
+        frames.append(await communicator.receive_from())
+    return frames
+
+
 async def test_no_frame_to_team_a_carries_team_bs_note():
-    # given
+    # given: alice has the queue, Jo's conversation and her notifications open
     alice, bob, team_b, channel_a, author, conversation = await _world()
-    queue = WebsocketCommunicator(application, "/ws/queue/")
-    queue.scope["user"] = alice
-    assert (await queue.connect(timeout=3))[0]
+    sockets = {
+        path: WebsocketCommunicator(application, path)
+        for path in ("/ws/queue/", f"/ws/conversations/{conversation.pk}/", "/ws/notifications/")
+    }
+    for communicator in sockets.values():
+        communicator.scope["user"] = alice
+        assert (await communicator.connect(timeout=3))[0]
     # when
     await _team_b_writes_and_jo_writes_again(bob, team_b, channel_a, author, conversation)
-    frames = await _frames_until_merged(queue)
+    frames = await _frames_until_merged(sockets["/ws/queue/"])
+    others = {path: await _frames_so_far(c) for path, c in sockets.items() if path != "/ws/queue/"}
     # then
     assert len(frames) >= 3  # Jo's new message, the new conversation, the merge
-    assert [f for f in frames if MARKER in f] == []
-    await queue.disconnect()
+    assert others[f"/ws/conversations/{conversation.pk}/"]  # the thread changed: at least its "changed"
+    assert [f for f in frames + [f for fs in others.values() for f in fs] if MARKER in f] == []
+    for communicator in sockets.values():
+        await communicator.disconnect()
