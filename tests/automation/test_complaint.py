@@ -22,6 +22,17 @@ COMPLAINTS = [
     "Je suis très déçue, toujours pas de remboursement",
     "C'est une arnaque, personne ne répond",
     "Jag väntar fortfarande på min återbetalning",
+    # calm or sarcastic ones the first phrase list missed (migration automation/0003)
+    "I want my money back",
+    "This is a joke. Two weeks and no parcel.",
+    "Thanks for nothing",  # VADER reads "thanks" as positive
+    "Your support is a nightmare",
+    "Why does nobody reply to my emails?",
+    "Lost my package again",
+    "Hola, quiero un reembolso, el producto llegó roto",
+    "Das Paket ist kaputt angekommen",
+    "Je veux être remboursé, produit cassé",
+    "Paketet kom trasigt, jag vill ha pengarna tillbaka",
 ]
 NOT_COMPLAINTS = [
     "Where is my order?",
@@ -32,6 +43,9 @@ NOT_COMPLAINTS = [
     "Merci beaucoup pour votre aide !",
     "Wie sind Ihre Öffnungszeiten?",
     "Is the scampi on the menu today?",  # "scam" only as a whole word
+    "My refund came through, thanks!",
+    "How do refunds work for gifts?",
+    "Can I return the jacket?",
 ]
 
 
