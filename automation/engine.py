@@ -14,6 +14,7 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from automation import acknowledge, conditions, facts, rule_actions
@@ -96,10 +97,28 @@ def unassigned_waiting(*, now: datetime | None = None, limit: int = 500) -> int:
     applied = 0
     for rule in Rule.objects.filter(enabled=True, trigger=Trigger.UNASSIGNED):
         cutoff = now - timezone.timedelta(minutes=rule.wait_minutes)
+        # Those this rule already ran for in this wait, and those its plain column conditions rule
+        # out, are left out in the query: else the oldest `limit` of them would fill every sweep
+        # and a conversation crossing the threshold behind them would never be seen.
+        ran_this_wait = RuleRun.objects.filter(
+            rule=rule, conversation=OuterRef("pk"), trigger_key__startswith="unassigned:", ran_at__gte=OuterRef("waiting_since")
+        )
+        columns = {
+            name: value
+            for name, value in (
+                ("channel_id", rule.channel_id),
+                ("team_id", rule.team_id),
+                ("visibility", rule.visibility),
+                ("priority", rule.priority),
+            )
+            if value
+        }
         waiting = list(
             Conversation.objects.filter(
-                status=ConversationStatus.OPEN, assignee__isnull=True, waiting_since__lte=cutoff
-            ).order_by("waiting_since")[:limit]
+                status=ConversationStatus.OPEN, assignee__isnull=True, waiting_since__lte=cutoff, **columns
+            )
+            .exclude(Exists(ran_this_wait))
+            .order_by("waiting_since")[:limit]
         )
         done = set(RuleRun.objects.filter(rule=rule, conversation__in=waiting).values_list("conversation_id", "trigger_key"))
         for conversation in waiting:

@@ -177,3 +177,18 @@ def test_a_rule_can_start_a_shorter_policy(write, policy, committed):
     conversation.refresh_from_db()
     assert conversation.sla_due_at - conversation.waiting_since == timedelta(minutes=5)
     assert ConversationEvent.objects.filter(conversation=conversation, kind="sla_policy", data__rule="Complaints fast")
+
+
+def test_the_unassigned_sweep_reaches_every_waiting_conversation_however_many_came_before(write, policy, channel):
+    # given a rule for public X posts, three conversations waiting past it and two that it rules out
+    rule = Rule.objects.create(name="Unassigned 20 min", trigger=Trigger.UNASSIGNED, wait_minutes=20, visibility="public")
+    long_ago = timezone.now() - timedelta(minutes=60)
+    for n in range(2):  # the longest waiting, but private: the rule never applies to them
+        write("Psst", thread_key=f"dm{n}", external_id=f"d{n}", visibility="private", at=long_ago)
+    waiting = [write("Hello?", thread_key=f"p{n}", external_id=f"p{n}", at=long_ago + timedelta(minutes=n)) for n in range(3)]
+    # when the sweep, two conversations at a time, runs twice
+    engine.unassigned_waiting(limit=2)
+    engine.unassigned_waiting(limit=2)
+    # then each of the three was reached, once
+    assert sorted(RuleRun.objects.filter(rule=rule).values_list("conversation_id", flat=True)) == [c.pk for c in waiting]
+    assert engine.unassigned_waiting(limit=2) == 0
