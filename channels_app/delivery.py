@@ -9,14 +9,23 @@ then the connector is first asked whether the earlier attempt posted it (find_se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 from channels_app.base import ChannelAuthError, NotSent, OutcomeUnknown, PermanentSendError, SendError
 from channels_app.registry import connector_for
 from inbox import actions
-from inbox.models import DeliveryState, Message
+from inbox.models import DeliveryState, Direction, Message
 
 logger = logging.getLogger(__name__)
+
+# A reply queued this long ago that no worker ever took: its task was not published (broker down
+# at commit) or was lost before it ran.
+UNPUBLISHED_AFTER = timedelta(minutes=2)
+SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -72,3 +81,22 @@ def give_up(*, message_id: int, reason: str) -> None:
 def _fail(message: Message, reason: str) -> DeliveryOutcome:
     actions.record_reply_failed(message=message, reason=reason)
     return DeliveryOutcome(state="failed", reason=reason)
+
+
+def sweep_unpublished(*, enqueue: Callable[[int], None], now: datetime | None = None) -> int:
+    """Publish again the replies queued a while ago that were never claimed. A second copy of a
+    task that was only slow is harmless: the claim lets one of them post."""
+    now = now or timezone.now()
+    ids = list(
+        Message.objects.filter(
+            delivery_state=DeliveryState.QUEUED,
+            delivery_attempts=0,
+            direction=Direction.OUT,
+            received_time__lt=now - UNPUBLISHED_AFTER,
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for message_id in ids:
+        enqueue(message_id)
+    if ids:
+        logger.warning("queued replies published again", extra={"count": len(ids), "message_ids": ids[:50]})
+    return len(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from channels_app.registry import connector_for
-from channels_app.tasks import deliver_message
+from channels_app.tasks import enqueue_delivery
 from inbox.models import Conversation
 from inbox.ports import ReplyRefused
 
@@ -20,4 +20,4 @@ class ChannelRules:
         connector_for(conversation.channel).check_reply(conversation, text=text, visibility=visibility, options=options)
 
     def enqueue_delivery(self, message_id: int) -> None:
-        deliver_message.delay(message_id)
+        enqueue_delivery(message_id)

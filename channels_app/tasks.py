@@ -65,7 +65,19 @@ def poll_due_channels() -> int:
 
 @shared_task
 def sweep_stuck_sends() -> int:
-    return actions.fail_stuck_replies()
+    return actions.fail_stuck_replies() + delivery.sweep_unpublished(enqueue=enqueue_delivery)
+
+
+def enqueue_delivery(message_id: int) -> None:
+    """Publish one reply's delivery; a broker that is down leaves the queued reply for the sweep,
+    and the agent's send still succeeds (the reply is stored, shown queued)."""
+    try:
+        deliver_message.apply_async((message_id,), retry_policy=PUBLISH_RETRY)
+    except Exception as error:  # noqa: BLE001 - kombu raises several kinds; the row is safe either way
+        logger.warning(
+            "reply not enqueued, left for the sweep",
+            extra={"message_id": message_id, "reason": f"{type(error).__name__}: {error}"},
+        )
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, **DURABLE)

@@ -277,6 +277,12 @@ class Message(models.Model):
             models.Index(fields=["conversation", "platform_time", "id"], name="msg_thread"),
             # Reports count the replies sent in a period (sla.reports).
             models.Index(fields=["platform_time"], condition=Q(direction="out", kind="message"), name="msg_replies_out"),
+            # The minute sweeps look for replies in flight (queued, never taken; sending, stuck): few rows.
+            models.Index(
+                fields=["delivery_state", "received_time"],
+                condition=Q(delivery_state__in=["queued", "sending"]),
+                name="msg_in_flight",
+            ),
         ]
         ordering = ["platform_time", "id"]
 

@@ -141,3 +141,38 @@ def test_a_send_whose_worker_died_is_never_reposted_by_itself_and_shows_outcome_
     assert message.delivery_state == DeliveryState.UNKNOWN
     assert "Check the channel for this reply before retrying" in message.delivery_error
     assert ConversationEvent.objects.filter(kind="reply_outcome_unknown", conversation=message.conversation).exists()
+
+
+def test_a_reply_whose_task_cannot_be_published_is_kept_queued_and_sent_once_by_the_sweep(
+    platform, django_capture_on_commit_callbacks, monkeypatch
+):
+    # given: the broker is down when the agent's reply commits
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from channels_app import tasks
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    team = make_team()
+    conversation = Conversation.objects.get(
+        pk=ingest_message(inbound=make_inbound(channel=make_channel(team=team))).conversation_id
+    )
+    # when: the reply is sent (no error reaches the agent), and the sweep runs before and after its age
+    with monkeypatch.context() as patched, django_capture_on_commit_callbacks(execute=True):
+        patched.setattr(tasks.deliver_message, "apply_async", broker_down)
+        reply = send_reply(
+            conversation=conversation, author=make_user(teams=[team]), text="Soon", visibility="public", idempotency_key="p-1"
+        )
+    published = []
+    early = delivery.sweep_unpublished(enqueue=published.append)
+    late = delivery.sweep_unpublished(enqueue=published.append, now=timezone.now() + timedelta(minutes=3))
+    for message_id in published:
+        delivery.deliver_message(message_id=message_id)
+    # then: kept, found by the sweep, posted once
+    assert (early, late) == (0, 1)
+    assert platform.posted == [reply.pk]
+    assert Message.objects.get(pk=reply.pk).delivery_state == DeliveryState.SENT
