@@ -137,9 +137,7 @@ def send_acknowledgement(
                 send_options=options or {},
                 automated=True,
             )
-            record_event(
-                conversation=conversation, kind="acknowledged", data={"message_id": message.pk, "text": text}, at=now
-            )
+            record_event(conversation=conversation, kind="acknowledged", data={"message_id": message.pk, "text": text}, at=now)
             _enqueue_delivery(message.pk)
             changes.announce(conversation_id=conversation.pk, team_id=conversation.team_id, reason="delivery")
     except IntegrityError:

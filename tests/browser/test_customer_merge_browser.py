@@ -47,7 +47,9 @@ def test_the_merge_is_reviewed_before_it_happens_and_the_old_page_leads_to_the_s
     assert heading.inner_text() == f"Merge Maria Khan (#{merged.pk}) into Maria Khan (#{kept.pk})?"
     assert f"#{kept.pk}" in page.locator("#merge-kept").inner_text()
     assert page.locator("#merge-moves li").all_inner_texts()[:2] == ["1 conversation", "1 identity"]
-    assert {"@mkhan", "maria@example.com"} <= set(re.findall(r"@mkhan|maria@example\.com", page.locator("#merge-identities").inner_text()))
+    assert {"@mkhan", "maria@example.com"} <= set(
+        re.findall(r"@mkhan|maria@example\.com", page.locator("#merge-identities").inner_text())
+    )
     assert Customer.objects.get(pk=merged.pk).merged_into_id is None
     violations = axe_violations(page)
     assert not violations, describe(violations)

@@ -53,8 +53,12 @@ def test_timeline_entries_are_sentences_with_display_names_not_usernames(convers
 
 def test_sla_entries_name_the_target_in_words(conversation):
     # given
-    ConversationEvent.objects.create(conversation=conversation, kind="sla_breached", data={"metric": "first_response"}, created_at=timezone.now())
-    ConversationEvent.objects.create(conversation=conversation, kind="sla_achieved", data={"metric": "next_response"}, created_at=timezone.now())
+    ConversationEvent.objects.create(
+        conversation=conversation, kind="sla_breached", data={"metric": "first_response"}, created_at=timezone.now()
+    )
+    ConversationEvent.objects.create(
+        conversation=conversation, kind="sla_achieved", data={"metric": "next_response"}, created_at=timezone.now()
+    )
     # when
     sentences = _sentences(conversation)
     # then

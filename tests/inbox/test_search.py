@@ -21,7 +21,9 @@ def teams():
 
 def _conversation(team, *, text, author=None, subject="", kind="sim-x", visibility="public"):
     channel = make_channel(team=team)
-    inbound = make_inbound(channel=channel, text=text, author=author or make_author(kind=kind), subject=subject, visibility=visibility)
+    inbound = make_inbound(
+        channel=channel, text=text, author=author or make_author(kind=kind), subject=subject, visibility=visibility
+    )
     return Conversation.objects.get(pk=ingest_message(inbound=inbound).conversation_id)
 
 
@@ -45,7 +47,10 @@ def test_a_customer_is_found_by_name_handle_fragment_and_email(teams):
     agent = make_user(teams=[support])
     maria = _conversation(support, text="hi", author=make_author(handle="@mariakhan12", display_name="Maria Khan"))
     _conversation(
-        support, text="hello", kind="email", author=make_author(kind="email", handle="ann.lee@example.com", display_name="Ann Lee")
+        support,
+        text="hello",
+        kind="email",
+        author=make_author(kind="email", handle="ann.lee@example.com", display_name="Ann Lee"),
     )
     # when
     by_name = search(user=agent, query="maria khan")

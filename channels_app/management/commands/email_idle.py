@@ -1,7 +1,7 @@
 """Hold an IMAP IDLE session per active email channel so new mail arrives within seconds.
 
-    python manage.py email_idle            # all active email channels, new ones picked up each minute
-    python manage.py email_idle --channel 3
+python manage.py email_idle            # all active email channels, new ones picked up each minute
+python manage.py email_idle --channel 3
 """
 
 from __future__ import annotations
