@@ -1,5 +1,8 @@
 """Faults made for real, and what survived them, counted.
 
+One script over ~400 lines on purpose: each mode is a short scenario reading top to bottom, and
+they share the one set-up (cluster, web, worker) that makes the counts comparable.
+
     .venv/bin/python bench/faults.py [--mode all|pg|kill|http|smtp|mail] [--outage 60] [--burst 300]
 
 pg    A private PostgreSQL cluster (initdb in a temp dir, its own port; the shared server is never
