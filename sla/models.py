@@ -203,3 +203,19 @@ class WhatIfRun(ProgressRun):
 
     class Meta(ProgressRun.Meta):
         pass
+
+
+class ExportRun(ProgressRun):
+    """One large report export written to a file by the worker (sla/reports/export_runs.py).
+
+    params holds the scope as sla.reports.snapshots.payload gives it: the worker rebuilds the
+    export from it, and the download checks the user may see every team in it.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    params = models.JSONField(default=dict)
+    # Under MEDIA_ROOT/exports/, never served as media: only the download view reads it.
+    file = models.FileField(upload_to="exports/", blank=True)
+
+    class Meta(ProgressRun.Meta):
+        pass

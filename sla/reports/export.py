@@ -9,7 +9,7 @@ resolved when its last cycle is); breaches count every breached clock of the con
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
@@ -33,7 +33,8 @@ HEADER = (
 )  # fmt: skip
 
 
-def csv_lines(scope: Scope) -> Iterator[str]:
+def csv_lines(scope: Scope, *, progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """The header, then one line per conversation; progress (if given) hears the rows done after each chunk."""
     writer = spreadsheets.line_writer()
     yield spreadsheets.line(writer, HEADER)
     base = settings.PARLEY_PUBLIC_URL.rstrip("/")
@@ -45,7 +46,7 @@ def csv_lines(scope: Scope) -> Iterator[str]:
     channels = dict(Channel.objects.values_list("pk", "name"))
     teams = dict(Team.objects.filter(pk__in=scope.team_ids).values_list("pk", "name"))
     people = dict(User.objects.values_list("pk", "username"))
-    after = 0
+    after, done = 0, 0
     while True:
         chunk = list(
             rows.filter(id__gt=after).values_list(
@@ -74,7 +75,9 @@ def csv_lines(scope: Scope) -> Iterator[str]:
                     *first, *resolution, breaches.get(pk, 0), tags.get(pk, ""),
                 ),
             )  # fmt: skip
-        after = ids[1]
+        after, done = ids[1], done + len(chunk)
+        if progress is not None:
+            progress(done)
 
 
 def _outcomes(ids: tuple[int, int]) -> tuple[dict[tuple[int, str], tuple[int | None, int | None]], dict[int, int]]:

@@ -1,5 +1,6 @@
-"""The worker's side of the reports: the snapshots (sla/reports/snapshots.py) and the what-if runs
-(sla/reports/whatif_runs.py). Thin: the work is in those modules."""
+"""The worker's side of the reports: the snapshots (sla/reports/snapshots.py), the what-if runs
+(sla/reports/whatif_runs.py) and the large exports (sla/reports/export_runs.py). Thin: the work is
+in those modules."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from sla.models import WhatIfRun
-from sla.reports import snapshots, whatif_runs
+from accounts.models import User
+from sla.models import ExportRun, WhatIfRun
+from sla.reports import export_runs, snapshots, whatif_runs
 from sla.reports.filters import Scope
 
 
@@ -34,3 +36,15 @@ def start_whatif(scope: Scope, **question: Any) -> tuple[WhatIfRun, bool]:
     if not reused:
         transaction.on_commit(lambda: run_whatif.delay(job.pk))
     return job, reused
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def run_export(run_id: int) -> None:
+    export_runs.run(run_id)
+
+
+def start_export(scope: Scope, *, actor: User) -> ExportRun:
+    """A large export was asked for: write its file in the background once the row commits."""
+    job = export_runs.create(scope, actor=actor)
+    transaction.on_commit(lambda: run_export.delay(job.pk))
+    return job

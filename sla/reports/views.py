@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts import audit
 from accounts.permissions import supervisor_required
-from accounts.signals import client_address
 from inbox.selectors import visible_team_ids
 from sla.models import Metric, Outcome
-from sla.reports import at_risk, chart, export, figures, page, tasks
+from sla.reports import at_risk, chart, export_runs, figures, page, tasks
 from sla.reports.filters import ReportFilterForm, Scope, report_scope
 
 DRILL_PAGE = 50
@@ -38,6 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "tags": page.tag_rows(scope, tagged),
             "points": points,
             "chart": chart.draw(points, hourly=scope.period.hourly),
+            "large_export": export_runs.is_large(came),
         }
     return render(request, "sla/reports/index.html", context)
 
@@ -71,24 +70,6 @@ def conversations(request: HttpRequest) -> HttpResponse:
         "back": f"?{scope.query_string()}",
     }
     return render(request, "sla/reports/conversations.html", context)
-
-
-@supervisor_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """Streamed as it is read: the page gave the row count, the browser shows the bytes arriving."""
-    scope, _ = _scope(request)
-    audit.record(
-        "report.exported",
-        actor=request.user,
-        target_label=f"reports CSV, {scope.period.label}",
-        after={**scope.params, "teams": list(scope.team_ids)},
-        changes_only=False,
-        ip_address=client_address(request),
-    )
-    response = StreamingHttpResponse(export.csv_lines(scope), content_type="text/csv; charset=utf-8")
-    name = f"parley-report-{scope.period.first_day:%Y%m%d}-{scope.period.last_day:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @supervisor_required
