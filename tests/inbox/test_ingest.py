@@ -163,6 +163,7 @@ def test_a_brand_echo_is_recorded_as_outbound_in_the_existing_thread():
     assert Customer.objects.count() == 1
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_yield_exactly_one_row():
     # given
@@ -194,6 +195,7 @@ def test_concurrent_duplicates_yield_exactly_one_row():
     assert Customer.objects.count() == 1
 
 
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_new_messages_of_one_new_thread_open_one_conversation():
     # given

@@ -4,6 +4,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
 from inbox.actions import ingest_message
@@ -13,6 +14,7 @@ from tests.factories import make_channel, make_inbound, make_team
 from tests.sla.factories import make_policy
 
 
+@pytest.mark.services
 def test_breaches_are_flagged_within_two_seconds_and_never_early(celery_worker):
     # given: first response due 2 to 4 seconds from now for three conversations
     make_policy(first_response_minutes=1, warning_percent=None)
