@@ -47,11 +47,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
     metric, outcome = request.GET.get("metric", ""), request.GET.get("outcome", "")
     number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
     number = max(number, 1)
-    rows = (
-        figures.drill_down(scope, metric=metric, outcome=outcome)
-        .select_related("channel", "team", "customer", "assignee")
-        .order_by("-created_at", "-id")
-    )
+    rows = figures.drill_down_rows(scope, metric=metric, outcome=outcome)
     shown = list(rows[(number - 1) * DRILL_PAGE : number * DRILL_PAGE + 1])
     what = Metric(metric).label if metric in Metric.values else "Conversations in"
     if metric in Metric.values and outcome in Outcome.values:
