@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -96,6 +96,25 @@ def record(
     )
     logger.info("audit", extra={"kind": kind, "actor_id": actor_obj.pk if actor_obj else None, "entry_id": entry.pk})
     return entry
+
+
+def save_form(
+    form: Any, *, thing: str, state: Callable[[models.Model], dict[str, Any]], actor: User | None, ip_address: str = ""
+) -> models.Model:
+    """Save a model form and record it as "<thing>.created" or "<thing>.updated", with state() of the
+    row before (read from the database, not the form's already-changed instance) and after. The
+    caller holds the transaction, so whatever else the save starts commits with its entry."""
+    before = state(type(form.instance).objects.get(pk=form.instance.pk)) if form.instance.pk else {}
+    saved = form.save()
+    record(
+        f"{thing}.updated" if before else f"{thing}.created",
+        actor=actor,
+        target=saved,
+        before=before,
+        after=state(saved),
+        ip_address=ip_address,
+    )
+    return saved
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:

@@ -16,18 +16,10 @@ ACK_FIELDS = AcknowledgementForm.Meta.fields
 
 
 def save_rule(*, form: RuleForm, actor: User | None, ip_address: str = "") -> Rule:
-    before = audit.snapshot(Rule.objects.get(pk=form.instance.pk), RULE_FIELDS) if form.instance.pk else {}
     with transaction.atomic():
-        rule = form.save()
-        audit.record(
-            "rule.updated" if before else "rule.created",
-            actor=actor,
-            target=rule,
-            before=before,
-            after=audit.snapshot(rule, RULE_FIELDS),
-            ip_address=ip_address,
+        return audit.save_form(
+            form, thing="rule", state=lambda r: audit.snapshot(r, RULE_FIELDS), actor=actor, ip_address=ip_address
         )
-    return rule
 
 
 def delete_rule(*, rule: Rule, actor: User | None, ip_address: str = "") -> None:

@@ -37,33 +37,16 @@ def _calendar_state(calendar: BusinessCalendar) -> dict[str, Any]:
 
 
 def save_calendar(*, form: CalendarForm, actor: User | None, ip_address: str = "") -> tuple[BusinessCalendar, RescoreRun]:
-    before = _calendar_state(BusinessCalendar.objects.get(pk=form.instance.pk)) if form.instance.pk else {}
     with transaction.atomic():
-        calendar = form.save()
-        after = _calendar_state(calendar)
-        audit.record(
-            "calendar.updated" if before else "calendar.created",
-            actor=actor,
-            target=calendar,
-            before=before,
-            after=after,
-            ip_address=ip_address,
-        )
+        calendar = audit.save_form(form, thing="calendar", state=_calendar_state, actor=actor, ip_address=ip_address)
         run = start_rescore(label=f"Calendar {calendar.name} saved", calendar=calendar)
     return calendar, run
 
 
 def save_policy(*, form: PolicyForm, actor: User | None, ip_address: str = "") -> tuple[SlaPolicy, RescoreRun]:
-    before = audit.snapshot(SlaPolicy.objects.get(pk=form.instance.pk), POLICY_FIELDS) if form.instance.pk else {}
     with transaction.atomic():
-        policy = form.save()
-        audit.record(
-            "policy.updated" if before else "policy.created",
-            actor=actor,
-            target=policy,
-            before=before,
-            after=audit.snapshot(policy, POLICY_FIELDS),
-            ip_address=ip_address,
+        policy = audit.save_form(
+            form, thing="policy", state=lambda p: audit.snapshot(p, POLICY_FIELDS), actor=actor, ip_address=ip_address
         )
         # A policy edit may change which policy matches any conversation: all open ones are rescored.
         run = start_rescore(label=f"Policy {policy.name} saved")
