@@ -7,11 +7,12 @@ assignee drawn at random), one reply each (the replies-out figure) and first res
 a next response and for 90 % a resolution as SLA events (~2.9M; 15 % breached, under 1 % still
 unanswered). Keep it with --keep and measure it again with --reuse (no seeding).
 
-For each report query (the heatmap, the outcome figures, the counts behind the tables, the series, the
-drill-down's first page) over 7, 30, 90 and 365 days, with no filter, one team, and one team's
-high-priority X conversations, it prints p50/p95 of the function the view calls beside the same
-aggregate as one bare SQL statement on the same connection in the same run, and the ratio; then
-each page from its snapshot and on the spot; then the export of the year, streamed (rows/s, peak RSS
+For each report query (the heatmap, the outcome figures, the counts behind the tables, the series,
+the first page of two drill-downs: first responses breached, and conversations in) over 7, 30, 90
+and 365 days, with no filter, one team, and one team's high-priority X conversations, it prints
+p50/p95 of the function the view calls beside the same aggregate as one bare SQL statement on the
+same connection in the same run, and the ratio (--queries picks some of them); then each page
+from its snapshot and on the spot; then the export of the year, streamed (rows/s, peak RSS
 growth) and as a background run (the file it keeps counted).
 
     .venv/bin/python bench/reports.py --keep          # seed and measure, keep the database
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure an existing (--keep) database")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--periods", default="7,30,90,365", help="days, comma-separated")
+    parser.add_argument("--queries", default="", help="only these queries (comma-separated, e.g. drill-down), no pages")
     parser.add_argument("--fill-only", action="store_true", help="seed and keep the database, measure nothing")
     args = parser.parse_args()
     if args.reuse:
@@ -64,7 +66,7 @@ def main() -> None:
         if not args.no_export:
             measure_export()
             measure_export_run()
-        measure(repeat=args.repeat, periods=args.periods.split(","))
+        measure(repeat=args.repeat, periods=args.periods.split(","), queries=[q for q in args.queries.split(",") if q])
     finally:
         if not args.keep and not args.reuse and not args.fill_only:
             drop_database(DATABASE)
@@ -217,6 +219,14 @@ def office_calendar():
     return office
 
 
+# What the drill-down page prints of a conversation, and the joins that bring it.
+_PRINTED = "c.id, c.subject, c.created_at, c.priority, c.status, ch.name, t.name, cu.name, u.username, u.first_name, u.last_name"
+_JOINS = (
+    "JOIN channels_app_channel ch ON ch.id = c.channel_id JOIN accounts_team t ON t.id = c.team_id"
+    " JOIN inbox_customer cu ON cu.id = c.customer_id LEFT JOIN accounts_user u ON u.id = c.assignee_id"
+)
+
+
 def bare_queries(scope) -> dict[str, list[tuple[str, list[object]]]]:
     """Each report query as bare SQL on the same connection: the statements the functions run (their
     cost beside it is what Python adds), and the drill-down as a person would write it."""
@@ -224,26 +234,36 @@ def bare_queries(scope) -> dict[str, list[tuple[str, list[object]]]]:
     from sla.reports.figures import counts_sql, outcome_sql, series_sql, where_sql
 
     events, event_params = where_sql(scope, "e", "e.happened_at")
+    came, came_params = where_sql(scope, "c", "c.created_at")
     office = office_calendar()
     return {
         "heatmap": [heatmap_sql(scope, office.timezone, open_slots(office))],
         "figures": [outcome_sql(scope)],
         "counts": counts_sql(scope),
         "series": series_sql(scope),
+        # Each conversation once, at its latest such outcome, newest first: the page's first rows.
         "drill-down": [
             (
-                "SELECT c.*, ch.name, t.name, cu.name, u.username FROM inbox_conversation c"
-                " JOIN channels_app_channel ch ON ch.id = c.channel_id JOIN accounts_team t ON t.id = c.team_id"
-                " JOIN inbox_customer cu ON cu.id = c.customer_id LEFT JOIN accounts_user u ON u.id = c.assignee_id"
-                f" WHERE c.id IN (SELECT e.conversation_id FROM sla_slaevent e WHERE {events}"
-                " AND e.metric = 'first_response' AND e.outcome = 'breached') ORDER BY c.created_at DESC, c.id DESC LIMIT 51",
-                event_params,
+                f"SELECT e.happened_at, {_PRINTED} FROM sla_slaevent e JOIN inbox_conversation c ON c.id = e.conversation_id"
+                f" {_JOINS} WHERE {events} AND e.metric = 'first_response' AND e.outcome = 'breached'"
+                " AND NOT EXISTS (SELECT 1 FROM sla_slaevent l WHERE l.conversation_id = e.conversation_id"
+                " AND l.metric = e.metric AND l.outcome = e.outcome AND l.happened_at < %s"
+                " AND (l.happened_at, l.id) > (e.happened_at, e.id))"
+                " ORDER BY e.happened_at DESC, e.id DESC LIMIT 51",
+                [*event_params, scope.period.end],
+            )
+        ],
+        "drill-in": [
+            (
+                f"SELECT {_PRINTED} FROM inbox_conversation c {_JOINS} WHERE {came}"
+                " ORDER BY c.created_at DESC, c.id DESC LIMIT 51",
+                came_params,
             )
         ],
     }
 
 
-def measure(*, repeat: int, periods: list[str]) -> None:
+def measure(*, repeat: int, periods: list[str], queries: list[str]) -> None:
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
@@ -266,8 +286,11 @@ def measure(*, repeat: int, periods: list[str]) -> None:
         "figures": figures.outcome_figures,
         "counts": figures.counts,
         "series": figures.series,
-        "drill-down": lambda s: list(figures.drill_down_rows(s, metric="first_response", outcome="breached")[:51]),
+        "drill-down": lambda s: figures.drill_down(s, metric="first_response", outcome="breached", stop=51),
+        "drill-in": lambda s: figures.drill_down(s, stop=51),
     }
+    if queries:
+        functions = {name: fn for name, fn in functions.items() if name in queries}
     worst = 0.0
     heads = ("view p50", "view p95", "bare p50", "bare p95")
     print(f"{'query':<11} {'period':>6} {'filter':<18} " + " ".join(f"{h:>9}" for h in heads) + f" {'ratio':>6}")
@@ -288,7 +311,8 @@ def measure(*, repeat: int, periods: list[str]) -> None:
                 worst = max(worst, v95)
                 figures_ms = " ".join(f"{v:>7.0f}ms" for v in (v50, v95, b50, b95))
                 print(f"{name:<11} {days:>6} {label:<18} {figures_ms} {v95 / b95:>5.2f}x")
-    measure_pages(admin, periods=periods, repeat=repeat, office=office)
+    if not queries:
+        measure_pages(admin, periods=periods, repeat=repeat, office=office)
     print(f"worst function p95: {worst:.0f} ms")
 
 

@@ -199,6 +199,9 @@ class Conversation(models.Model):
             models.Index(fields=["updated_at"], name="conv_updated"),
             # Reports count conversations that came in during a period, per team (sla.reports).
             models.Index(fields=["team", "created_at"], name="conv_team_created"),
+            # Newest first across every team at once (a drill-down of conversations in over many teams),
+            # which the per-team index cannot give in order.
+            models.Index(fields=["created_at", "id"], name="conv_created"),
         ]
 
     def __str__(self) -> str:

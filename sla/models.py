@@ -159,6 +159,13 @@ class SlaEvent(models.Model):
                 ],
                 name="sla_event_report",
             ),
+            # A figure's drill-down: one metric's outcomes newest first, carrying the filter columns,
+            # so a page walks a page's worth of entries instead of sorting the period.
+            models.Index(
+                fields=["metric", "-happened_at"],
+                include=["outcome", "team", "channel", "priority", "assignee", "visibility", "conversation"],
+                name="sla_event_drill_down",
+            ),
         ]
 
 

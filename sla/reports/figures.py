@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Trunc
 
-from inbox.models import Conversation, Direction, Message, MessageKind
+from inbox.models import Conversation, ConversationStatus, Direction, Message, MessageKind, Priority
 from sla.models import Metric, Outcome, SlaEvent
 from sla.reports.filters import Scope
 
@@ -324,31 +324,68 @@ def series(scope: Scope) -> list[Point]:
     return [Point(at, came.get(at, 0), sent.get(at, 0), breached.get(at, 0)) for at in period.buckets()]
 
 
-def drill_down(scope: Scope, *, metric: str = "", outcome: str = "") -> QuerySet:
-    """The conversations behind a figure: those with that outcome in the period, or that came in."""
-    if metric not in METRICS:
-        return conversations_in(scope)
-    events = events_in(scope).filter(metric=metric)
-    if outcome in Outcome.values:
-        events = events.filter(outcome=outcome)
-    # The conversations' own columns say the same as the events' copies (a trigger keeps them equal);
-    # saying it on the outer query too lets PostgreSQL walk a team's newest conversations by index
-    # and stop at a page, instead of sorting every conversation first.
-    return Conversation.objects.filter(scope.conversation_filter(), pk__in=events.values("conversation_id"))
+@dataclass(frozen=True)
+class DrillRow:
+    """One conversation behind a figure as its page prints it, and the instant that put it there.
+    Plain values, not model instances: a page of them costs what its query costs."""
+
+    conversation_id: int
+    subject: str
+    customer: str
+    channel: str
+    team: str
+    assignee: str  # "" when unassigned
+    priority: str
+    status: str
+    created_at: datetime
+    at: datetime  # when the outcome happened, or, for conversations in, when it came in
 
 
-# The columns the drill-down page prints, so a page of rows loads nothing else.
+# What the page prints of a conversation, in DrillRow's order after the id.
 _DRILL_COLUMNS = (
-    "subject", "created_at", "priority", "status", "channel__name", "team__name", "customer__name",
-    "assignee__username", "assignee__first_name", "assignee__last_name",
+    "id", "subject", "customer_id", "customer__name", "channel__name", "team__name", "assignee__username",
+    "assignee__first_name", "assignee__last_name", "priority", "status", "created_at",
 )  # fmt: skip
 
 
-def drill_down_rows(scope: Scope, *, metric: str = "", outcome: str = "") -> QuerySet:
-    """The drill-down's rows as its page lists them: newest first, with only what it shows."""
-    return (
-        drill_down(scope, metric=metric, outcome=outcome)
-        .select_related("channel", "team", "customer", "assignee")
-        .only(*_DRILL_COLUMNS)
-        .order_by("-created_at", "-id")
+def _drill_row(values: Sequence, at: datetime) -> DrillRow:
+    pk, subject, customer_id, customer, channel, team, username, first, last, priority, status, created_at = values
+    return DrillRow(
+        conversation_id=pk,
+        subject=subject,
+        # As Customer and User name themselves (their __str__ and display_name).
+        customer=customer or f"Customer {customer_id}",
+        channel=channel,
+        team=team,
+        assignee=f"{first} {last}".strip() or username or "",
+        priority=Priority(priority).label if priority in Priority.values else priority,
+        status=ConversationStatus(status).label if status in ConversationStatus.values else status,
+        created_at=created_at,
+        at=at,
     )
+
+
+def drill_down(scope: Scope, *, metric: str = "", outcome: str = "", start: int = 0, stop: int | None = None) -> list[DrillRow]:
+    """The conversations behind a figure, newest first, rows start to stop: those that came in the
+    period (by when they came), or those with that metric's outcome in the period, each once, by
+    its latest such outcome (a conversation breached twice is listed at its last breach)."""
+    if metric not in METRICS:
+        conversations = conversations_in(scope).order_by("-created_at", "-id").values_list(*_DRILL_COLUMNS)
+        return [_drill_row(values, values[-1]) for values in conversations[start:stop]]
+    same = {"metric": metric} | ({"outcome": outcome} if outcome in Outcome.values else {})
+    # Later in the period, or as late with a higher id: the outer event is not its conversation's last.
+    later = SlaEvent.objects.filter(
+        Q(happened_at__gt=OuterRef("happened_at")) | Q(happened_at=OuterRef("happened_at"), pk__gt=OuterRef("pk")),
+        conversation_id=OuterRef("conversation_id"),
+        happened_at__lt=scope.period.end,
+        **same,
+    )
+    # Walked newest first along sla_event_drill_down, which carries the filter columns, so a page
+    # costs a page's worth of index entries and not a sort of the period's events.
+    events = (
+        events_in(scope)
+        .filter(~Exists(later), **same)
+        .order_by("-happened_at", "-pk")
+        .values_list("happened_at", *(f"conversation__{column}" for column in _DRILL_COLUMNS))
+    )
+    return [_drill_row(values[1:], values[0]) for values in events[start:stop]]

@@ -47,11 +47,16 @@ def conversations(request: HttpRequest) -> HttpResponse:
     metric, outcome = request.GET.get("metric", ""), request.GET.get("outcome", "")
     number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
     number = max(number, 1)
-    rows = figures.drill_down_rows(scope, metric=metric, outcome=outcome)
-    shown = list(rows[(number - 1) * DRILL_PAGE : number * DRILL_PAGE + 1])
+    first = (number - 1) * DRILL_PAGE
+    # One row past the page says whether there is a next one.
+    shown = figures.drill_down(scope, metric=metric, outcome=outcome, start=first, stop=first + DRILL_PAGE + 1)
     what = Metric(metric).label if metric in Metric.values else "Conversations in"
     if metric in Metric.values and outcome in Outcome.values:
         what = f"{what}, {Outcome(outcome).label.lower()}"
+    # A figure's rows are ordered by when their outcome happened, so the page says when that was.
+    at_label = ""
+    if metric in Metric.values:
+        at_label = {Outcome.BREACHED: "Breached", Outcome.ACHIEVED: "Met"}.get(outcome, "Outcome")
     base = scope.query_string(
         metric=metric if metric in Metric.values else "", outcome=outcome if outcome in Outcome.values else ""
     )
@@ -60,6 +65,7 @@ def conversations(request: HttpRequest) -> HttpResponse:
         "form": form,
         "what": what,
         "rows": shown[:DRILL_PAGE],
+        "at_label": at_label,
         "page": number,
         "newer": f"?{base}&page={number - 1}" if number > 1 else "",
         "older": f"?{base}&page={number + 1}" if len(shown) > DRILL_PAGE else "",

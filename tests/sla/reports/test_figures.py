@@ -193,7 +193,7 @@ def test_a_priority_changed_later_moves_the_conversations_outcomes_with_it(world
     assert set(SlaEvent.objects.filter(conversation=conversation).values_list("priority", "visibility")) == {
         ("urgent", "private")
     }
-    assert conversation.pk in set(figures.drill_down(scope, metric=event.metric).values_list("pk", flat=True))
+    assert conversation.pk in {row.conversation_id for row in figures.drill_down(scope, metric=event.metric)}
 
 
 def test_the_breaches_figure_links_to_exactly_the_conversations_behind_it(world, client):
@@ -209,6 +209,36 @@ def test_the_breaches_figure_links_to_exactly_the_conversations_behind_it(world,
     with time_machine.travel(NOW, tick=False):
         page = client.get(reverse("sla_reports:conversations"), {**PERIOD, "metric": "first_response", "outcome": "breached"})
     # then
-    listed = {row.pk for row in page.context["rows"]}
+    listed = {row.conversation_id for row in page.context["rows"]}
     assert listed == expected and expected
-    assert "First response, breached" in page.content.decode()
+    html = page.content.decode()
+    assert "First response, breached" in html
+    # each row says when its breach happened, and who has it as the rest of Parley names them
+    assert '<th scope="col">Breached</th>' in html
+    first = Conversation.objects.select_related("customer", "assignee").get(pk=page.context["rows"][0].conversation_id)
+    assert str(first.customer) == page.context["rows"][0].customer
+    assert (first.assignee.display_name if first.assignee else "") == page.context["rows"][0].assignee
+
+
+@pytest.mark.parametrize(
+    ("metric", "outcome"), [("next_response", ""), ("resolution", "achieved"), ("first_response", "breached")]
+)
+def test_a_figures_conversations_are_listed_once_each_at_their_latest_outcome_newest_first(world, metric, outcome):
+    # given: conversations with two or more outcomes of the metric in the period
+    admin = make_user(role=Role.ADMIN)
+    scope, _ = report_scope(user=admin, params=PERIOD, zone=UTC, now=NOW)
+    events = SlaEvent.objects.filter(metric=metric, happened_at__gte=START, happened_at__lt=END)
+    if outcome:
+        events = events.filter(outcome=outcome)
+    latest: dict[int, datetime] = {}
+    for conversation_id, at in events.values_list("conversation_id", "happened_at"):
+        latest[conversation_id] = max(at, latest.get(conversation_id, at))
+    assert events.count() > len(latest) or metric == "first_response"
+    # when
+    rows = figures.drill_down(scope, metric=metric, outcome=outcome)
+    pages = figures.drill_down(scope, metric=metric, outcome=outcome, stop=3) + figures.drill_down(
+        scope, metric=metric, outcome=outcome, start=3
+    )
+    # then
+    assert [(row.conversation_id, row.at) for row in rows] == sorted(latest.items(), key=lambda kv: kv[1], reverse=True)
+    assert [row.conversation_id for row in pages] == [row.conversation_id for row in rows]

@@ -53,9 +53,9 @@ def test_a_tag_filter_narrows_every_figure_to_the_tagged_conversations(tagged):
     assert counts[""][None] == (came.count(), sent.count())
     assert sum(p.conversations_in for p in points) == came.count()
     assert sum(p.breaches for p in points) == sum(e.outcome == "breached" for e in events)
-    drilled = set(figures.drill_down(scope, metric="first_response", outcome="breached").values_list("pk", flat=True))
+    drilled = {row.conversation_id for row in figures.drill_down(scope, metric="first_response", outcome="breached")}
     assert drilled == {e.conversation_id for e in events if e.metric == "first_response" and e.outcome == "breached"}
-    assert set(figures.drill_down(scope).values_list("pk", flat=True)) == set(came.values_list("pk", flat=True))
+    assert {row.conversation_id for row in figures.drill_down(scope)} == set(came.values_list("pk", flat=True))
 
 
 def test_the_by_tag_table_counts_each_tag_by_channel_and_links_to_its_report(tagged, client):
@@ -88,4 +88,4 @@ def test_the_by_tag_table_counts_each_tag_by_channel_and_links_to_its_report(tag
     with time_machine.travel(NOW, tick=False):
         listed = client.get(link).context["rows"]
     assert len(listed) == n
-    assert all(delivery in c.tags.all() for c in listed)
+    assert Conversation.objects.filter(pk__in=[row.conversation_id for row in listed], tags=delivery).count() == n
