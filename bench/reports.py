@@ -12,7 +12,8 @@ the first page of two drill-downs: first responses breached, and conversations i
 and 365 days, with no filter, one team, and one team's high-priority X conversations, it prints
 p50/p95 of the function the view calls beside the same aggregate as one bare SQL statement on the
 same connection in the same run, and the ratio (--queries picks some of them); then each page
-from its snapshot and on the spot; then the export of the year, streamed (rows/s, peak RSS
+from its snapshot and on the spot, and the drill-down's first and fifth pages (no snapshot: the
+query and the template each time); then the export of the year, streamed (rows/s, peak RSS
 growth) and as a background run (the file it keeps counted).
 
     .venv/bin/python bench/reports.py --keep          # seed and measure, keep the database
@@ -346,6 +347,15 @@ def measure_pages(admin, *, periods: list[str], repeat: int, office) -> None:
                 f" p95 {percentile(served, 95):.0f} ms; on the spot p50 {percentile(spot, 50):.0f} ms,"
                 f" p95 {percentile(spot, 95):.0f} ms; ratio {percentile(served, 95) / percentile(spot, 95):.3f}x"
             )
+        # The drill-down has no snapshot: each page is its query, rendered, every time.
+        for label, extra in (("breaches", {"metric": "first_response", "outcome": "breached"}), ("in", {})):
+            for page in ("1", "5"):
+                q = {**params, **extra, "page": page}
+                drilled = _timed(lambda q=q: client.get("/sla/reports/conversations/", q), repeat)
+                print(
+                    f"  {'/sla/reports/conversations/':<24} {days:>4} days, {label:<8} page {page}:"
+                    f" p50 {percentile(drilled, 50):.0f} ms, p95 {percentile(drilled, 95):.0f} ms"
+                )
 
 
 def _rss_mb() -> float:
