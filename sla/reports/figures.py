@@ -362,7 +362,8 @@ def _drill_row(values: Sequence, at: datetime) -> DrillRow:
         customer=customer or f"Customer {customer_id}",
         channel=channel,
         team=team,
-        assignee=f"{first} {last}".strip() or username or "",
+        # The assignee's columns are all NULL through the outer join when nobody has it.
+        assignee=f"{first or ''} {last or ''}".strip() or username or "",
         priority=_PRIORITY_LABELS.get(priority, priority),
         status=_STATUS_LABELS.get(status, status),
         created_at=created_at,

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Role, User
 from inbox.actions import ingest_message
 from inbox.models import Conversation, Direction, Message
 from sla.models import SlaEvent
@@ -218,6 +218,30 @@ def test_the_breaches_figure_links_to_exactly_the_conversations_behind_it(world,
     first = Conversation.objects.select_related("customer", "assignee").get(pk=page.context["rows"][0].conversation_id)
     assert str(first.customer) == page.context["rows"][0].customer
     assert (first.assignee.display_name if first.assignee else "") == page.context["rows"][0].assignee
+
+
+def test_every_listed_conversation_names_its_customer_and_assignee_as_the_rest_of_parley_does(world, client):
+    # given: one agent with a full name, one known by username, and unassigned conversations
+    admin = make_user(role=Role.ADMIN)
+    client.force_login(admin)
+    named = User.objects.filter(teams=world[0]).order_by("pk").first()
+    named.first_name, named.last_name = "Ada", "Lind"
+    named.save()
+    came = Conversation.objects.filter(created_at__gte=START, created_at__lt=END).select_related("customer", "assignee")
+    assert came.filter(assignee=None).exists() and came.filter(assignee=named).exists()
+    # when
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("sla_reports:conversations"), PERIOD)
+    # then
+    rows = {row.conversation_id: row for row in page.context["rows"]}
+    assert set(rows) == {conversation.pk for conversation in came}
+    for conversation in came:
+        row = rows[conversation.pk]
+        assert (row.customer, row.assignee) == (
+            str(conversation.customer),
+            conversation.assignee.display_name if conversation.assignee else "",
+        )
+    assert "Ada Lind" in page.content.decode() and "None" not in page.content.decode()
 
 
 @pytest.mark.parametrize(
