@@ -63,7 +63,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_from(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(first_name: str | None, last_name: str | None, username: str | None) -> str:
+        """display_name from the bare columns, for lists that read values and not users (None: no user)."""
+        return f"{first_name or ''} {last_name or ''}".strip() or username or ""
 
     @property
     def is_admin(self) -> bool:

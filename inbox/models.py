@@ -77,7 +77,12 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.name or f"Customer {self.pk}"
+        return self.name_from(self.name, self.pk)
+
+    @staticmethod
+    def name_from(name: str, pk: int | None) -> str:
+        """str(customer) from the bare columns, for lists that read values and not customers."""
+        return name or f"Customer {pk}"
 
 
 class CustomerNote(models.Model):

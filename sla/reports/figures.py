@@ -25,7 +25,8 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Trunc
 
-from inbox.models import Conversation, ConversationStatus, Direction, Message, MessageKind, Priority
+from accounts.models import User
+from inbox.models import Conversation, ConversationStatus, Customer, Direction, Message, MessageKind, Priority
 from sla.models import Metric, Outcome, SlaEvent
 from sla.reports.filters import Scope
 
@@ -358,12 +359,11 @@ def _drill_row(values: Sequence, at: datetime) -> DrillRow:
     return DrillRow(
         conversation_id=pk,
         subject=subject,
-        # As Customer and User name themselves (their __str__ and display_name).
-        customer=customer or f"Customer {customer_id}",
+        customer=Customer.name_from(customer, customer_id),
         channel=channel,
         team=team,
-        # The assignee's columns are all NULL through the outer join when nobody has it.
-        assignee=f"{first or ''} {last or ''}".strip() or username or "",
+        # The assignee's columns are all NULL through the outer join when nobody has it: "".
+        assignee=User.name_from(first, last, username),
         priority=_PRIORITY_LABELS.get(priority, priority),
         status=_STATUS_LABELS.get(status, status),
         created_at=created_at,
